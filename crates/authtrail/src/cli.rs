@@ -1,0 +1,97 @@
+//! Command-line flags, as DESIGN.md §5 defines them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// authtrail: a verifiable audit log for authentication events.
+#[derive(Debug, Parser)]
+#[command(name = "authtrail", version, about)]
+pub struct Cli {
+    /// Data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "AUTHTRAIL_DATA",
+        default_value = "./authtrail-data"
+    )]
+    pub data: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory and an Ed25519 signing key; print the verifier key.
+    Init {
+        /// Log name (the checkpoint origin and key name); default: "<hostname>/authtrail".
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Run the HTTP API on the embedded store; creates the data directory if absent.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:7800).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Configuration file (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Append OCSF JSON files (object, array or NDJSON; `-` for stdin) through the ingest pipeline.
+    Ingest {
+        /// Input format: json (aliases ocsf, ndjson, auto).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Source name recorded in each entry.
+        #[arg(long, default_value = "cli")]
+        source: String,
+        /// Files to read; `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the latest signed checkpoint.
+    Checkpoint,
+    /// Verify the local log, or a remote one through its tiles.
+    Verify {
+        /// Verifier key (`name+id+base64`, or a file holding it); default: the data directory's own.
+        #[arg(long)]
+        key: Option<String>,
+        /// An older signed checkpoint the log must extend (a file).
+        #[arg(long)]
+        trusted: Option<PathBuf>,
+        /// Verify the log served at this URL instead of the local one.
+        #[arg(long)]
+        url: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Write an evidence bundle proving one entry.
+    Prove {
+        /// The entry's seq.
+        #[arg(long)]
+        seq: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check an evidence bundle offline with nothing but the verifier key.
+    VerifyEvidence {
+        /// Verifier key (`name+id+base64`, or a file holding it).
+        #[arg(long)]
+        key: String,
+        /// The bundle.
+        file: PathBuf,
+    },
+}
+
+/// How a command prints its results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    Table,
+    /// One JSON object per line.
+    Json,
+}

@@ -1,0 +1,30 @@
+//! `authtrail`: the command-line binary wiring the crates together (DESIGN.md §5).
+//!
+//! Exit codes: 0 success, 1 verification failed or nothing found, 2 bad usage or input.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod config;
+mod data_dir;
+mod exit;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => exit::report(e),
+    }
+}

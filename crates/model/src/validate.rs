@@ -1,0 +1,159 @@
+//! Validation and derived fields: what makes an event acceptable to the log.
+
+use std::net::IpAddr;
+
+use crate::captions::{
+    caption, AUTHENTICATION_ACTIVITIES, AUTH_PROTOCOLS, LOGON_TYPES, SEVERITIES, STATUSES,
+};
+use crate::error::ModelError;
+use crate::event::{Event, AUTHENTICATION_CLASS_UID};
+
+/// Longest value allowed in a typed string field, in bytes.
+pub const MAX_FIELD_LEN: usize = 16 * 1024;
+
+/// Earliest accepted event time (1970-01-01) and latest (9999-12-31), in epoch milliseconds.
+const TIME_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
+
+impl Event {
+    /// Check the event against the schema and fill the captions and ids that follow from others.
+    pub fn normalize(&mut self) -> Result<(), ModelError> {
+        if self.class_uid != AUTHENTICATION_CLASS_UID {
+            return Err(ModelError::UnsupportedClass(self.class_uid));
+        }
+        let activity = caption(AUTHENTICATION_ACTIVITIES, self.activity_id)
+            .ok_or_else(|| enum_error("activity_id", self.activity_id))?;
+        let severity = caption(SEVERITIES, self.severity_id)
+            .ok_or_else(|| enum_error("severity_id", self.severity_id))?;
+        let status = caption(STATUSES, self.status_id)
+            .ok_or_else(|| enum_error("status_id", self.status_id))?;
+        if !TIME_RANGE_MS.contains(&self.time) {
+            return Err(ModelError::invalid(
+                "time",
+                format!("{} ms is outside 1970..=9999", self.time),
+            ));
+        }
+        let type_uid = i64::from(self.class_uid) * 100 + i64::from(self.activity_id);
+        if let Some(given) = self.type_uid {
+            if given != type_uid {
+                return Err(ModelError::invalid(
+                    "type_uid",
+                    format!(
+                        "{given} does not match class_uid {} and activity_id {}",
+                        self.class_uid, self.activity_id
+                    ),
+                ));
+            }
+        }
+        if let Some(given) = self.category_uid {
+            if given != 3 {
+                return Err(ModelError::invalid(
+                    "category_uid",
+                    format!("{given} is not 3 (Identity & Access Management)"),
+                ));
+            }
+        }
+        let product = self
+            .metadata
+            .product
+            .as_ref()
+            .ok_or(ModelError::MissingField("metadata.product"))?;
+        if product.name.as_deref().unwrap_or("").is_empty()
+            && product.vendor_name.as_deref().unwrap_or("").is_empty()
+        {
+            return Err(ModelError::invalid(
+                "metadata.product",
+                "needs a name or a vendor_name",
+            ));
+        }
+        if let Some(id) = self.auth_protocol_id {
+            let c =
+                caption(AUTH_PROTOCOLS, id).ok_or_else(|| enum_error("auth_protocol_id", id))?;
+            self.auth_protocol.get_or_insert_with(|| c.to_string());
+        }
+        if let Some(id) = self.logon_type_id {
+            let c = caption(LOGON_TYPES, id).ok_or_else(|| enum_error("logon_type_id", id))?;
+            self.logon_type.get_or_insert_with(|| c.to_string());
+        }
+        for (field, endpoint) in [
+            ("src_endpoint.ip", &self.src_endpoint),
+            ("dst_endpoint.ip", &self.dst_endpoint),
+        ] {
+            if let Some(ip) = endpoint.as_ref().and_then(|e| e.ip.as_deref()) {
+                ip.parse::<IpAddr>().map_err(|_| {
+                    ModelError::invalid(field, format!("{ip:?} is not an IP address"))
+                })?;
+            }
+        }
+        self.check_lengths()?;
+
+        self.class_name
+            .get_or_insert_with(|| "Authentication".into());
+        self.category_uid = Some(3);
+        self.category_name
+            .get_or_insert_with(|| "Identity & Access Management".into());
+        self.activity_name.get_or_insert_with(|| activity.into());
+        self.type_uid = Some(type_uid);
+        self.type_name
+            .get_or_insert_with(|| format!("Authentication: {activity}"));
+        self.severity.get_or_insert_with(|| severity.into());
+        self.status.get_or_insert_with(|| status.into());
+        Ok(())
+    }
+
+    fn check_lengths(&self) -> Result<(), ModelError> {
+        let fields: [(&str, Option<&str>); 10] = [
+            ("status_detail", self.status_detail.as_deref()),
+            ("status_code", self.status_code.as_deref()),
+            ("message", self.message.as_deref()),
+            (
+                "user.name",
+                self.user.as_ref().and_then(|u| u.name.as_deref()),
+            ),
+            (
+                "user.uid",
+                self.user.as_ref().and_then(|u| u.uid.as_deref()),
+            ),
+            (
+                "session.uid",
+                self.session.as_ref().and_then(|s| s.uid.as_deref()),
+            ),
+            (
+                "src_endpoint.hostname",
+                self.src_endpoint
+                    .as_ref()
+                    .and_then(|e| e.hostname.as_deref()),
+            ),
+            (
+                "dst_endpoint.hostname",
+                self.dst_endpoint
+                    .as_ref()
+                    .and_then(|e| e.hostname.as_deref()),
+            ),
+            (
+                "service.name",
+                self.service.as_ref().and_then(|s| s.name.as_deref()),
+            ),
+            (
+                "http_request.user_agent",
+                self.http_request
+                    .as_ref()
+                    .and_then(|h| h.user_agent.as_deref()),
+            ),
+        ];
+        for (field, value) in fields {
+            if let Some(v) = value {
+                if v.len() > MAX_FIELD_LEN {
+                    return Err(ModelError::invalid(
+                        field,
+                        format!("{} bytes, over the {MAX_FIELD_LEN}-byte limit", v.len()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn enum_error(field: &str, value: i32) -> ModelError {
+    ModelError::invalid(field, format!("{value} is not a defined value"))
+}

@@ -1,0 +1,31 @@
+//! authtrail's HTTP API (DESIGN.md §5): ingest, entries, proofs and the public C2SP tlog-tiles
+//! read path (`/checkpoint`, `/tile/...`).
+//!
+//! The model: [`AppState`] holds the log and the limits; [`router`] maps each route to a handler
+//! in [`routes`]; errors are one JSON shape ([`error::ApiError`]). Handlers do blocking work
+//! (parsing, hashing, waiting for the fsync) on tokio's blocking pool, so the async workers only
+//! move bytes.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod routes;
+pub mod state;
+
+pub use state::AppState;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The whole HTTP API over one state.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/events", post(routes::ingest::post_events))
+        .route("/v1/entries/{seq}", get(routes::entries::get_entry))
+        .route("/v1/proof/inclusion", get(routes::proofs::inclusion))
+        .route("/v1/proof/consistency", get(routes::proofs::consistency))
+        .route("/checkpoint", get(routes::tlog::checkpoint))
+        .route("/tile/{*path}", get(routes::tlog::tile))
+        .route("/healthz", get(routes::health::healthz))
+        .fallback(routes::not_found)
+        .with_state(state)
+}

@@ -1,0 +1,51 @@
+//! `GET /v1/entries/{seq}`: an entry with its header, bodies and leaf hash.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use authtrail_ledger::hash::leaf_hash;
+
+use crate::error::{blocking, ApiError};
+use crate::AppState;
+
+/// `GET /v1/entries/{seq}`.
+pub async fn get_entry(
+    State(state): State<AppState>,
+    Path(seq): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let seq: u64 = seq
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("seq {seq:?} is not a non-negative integer")))?;
+    let log = state.log.clone();
+    blocking(move || {
+        let e = log.entry(seq)?;
+        let h = &e.header;
+        let event: Value = serde_json::from_slice(&e.body.event).unwrap_or(Value::Null);
+        Ok(Json(json!({
+            "seq": h.seq,
+            "header": {
+                "version": e.header_bytes.first().copied().unwrap_or(0),
+                "seq": h.seq,
+                "received_at_ns": h.received_at_ns,
+                "source": h.source,
+                "class_uid": h.class_uid,
+                "event_digest": hex(&h.event_digest),
+                "raw_digest": hex(&h.raw_digest),
+            },
+            "header_b64": B64.encode(&e.header_bytes),
+            "leaf_hash": B64.encode(leaf_hash(&e.header_bytes)),
+            "salt": B64.encode(e.body.salt),
+            "event": event,
+            "raw": String::from_utf8(e.body.raw.clone()).ok(),
+            "raw_b64": B64.encode(&e.body.raw),
+        })))
+    })
+    .await
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,84 @@
+//! `POST /v1/events`: ingest a JSON object, array or NDJSON; answer after fsync.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use authtrail_ingest::{prepare_batch, InputFormat};
+
+use crate::error::{blocking, ApiError};
+use crate::AppState;
+
+/// Query parameters of an ingest request.
+#[derive(Debug, Deserialize)]
+pub struct IngestParams {
+    /// Input format (default `json`).
+    pub format: Option<String>,
+    /// Source name recorded in each entry header (default `http`).
+    pub source: Option<String>,
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError {
+        details: json!({"limit": limit}),
+        ..ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request body over the {limit}-byte limit; split the batch"),
+        )
+    }
+}
+
+/// Current time in nanoseconds since the Unix epoch.
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// `POST /v1/events?format=F&source=S`.
+pub async fn post_events(
+    State(state): State<AppState>,
+    query: Result<Query<IngestParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = state.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let bytes = to_bytes(body, limit).await.map_err(|_| too_large(limit))?;
+    let format = InputFormat::parse(params.format.as_deref().unwrap_or("json"))?;
+    let source = params.source.unwrap_or_else(|| "http".to_string());
+    let limits = state.limits;
+    let log = state.log.clone();
+    blocking(move || {
+        let batch = prepare_batch(&bytes, format, &source, now_ns(), &limits)?;
+        let count = batch.entries.len();
+        let range = log.append(batch.entries)?;
+        Ok(Json(json!({
+            "accepted": count,
+            "first_seq": range.start,
+            "last_seq": range.end - 1,
+            "unparsed": batch.summary.unparsed,
+            "by_class": batch.summary.by_class,
+            "unparsed_reasons": batch.summary.unparsed_reasons
+                .iter()
+                .map(|(line, reason)| json!({"line": line, "reason": reason}))
+                .collect::<Vec<_>>(),
+        })))
+    })
+    .await
+}

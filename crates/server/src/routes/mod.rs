@@ -1,0 +1,20 @@
+//! One module per group of routes.
+
+pub mod entries;
+pub mod health;
+pub mod ingest;
+pub mod proofs;
+pub mod tlog;
+
+use axum::http::{StatusCode, Uri};
+
+use crate::error::ApiError;
+
+/// Any path the API does not serve.
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {}", uri.path()),
+    )
+}

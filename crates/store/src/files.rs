@@ -1,0 +1,168 @@
+//! Open files of a log, shared by the writer and readers: entry slots, body segments, hash levels.
+//!
+//! All access is positioned (`pread`/`pwrite`), so readers never disturb the writer. Readers only
+//! read below the sizes the writer has published, which are written before they are published.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use authtrail_ledger::tree::HashReader;
+use authtrail_ledger::{Hash, LedgerError, HASH_SIZE};
+
+use crate::error::{Result, StoreError};
+use crate::layout::{segment_of, Body, Layout, Slot, SLOT_SIZE};
+use crate::sync::sync_dir;
+
+/// The files of one log.
+pub(crate) struct LogFiles {
+    pub(crate) layout: Layout,
+    pub(crate) headers: File,
+    segments: RwLock<Vec<Option<Arc<File>>>>,
+    levels: RwLock<Vec<Arc<File>>>,
+    writable: bool,
+}
+
+fn open(path: &PathBuf, writable: bool) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(writable)
+        .create(writable)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| StoreError::io("open", path, e))
+}
+
+impl LogFiles {
+    /// Open the files of the log at `layout`; `writable` creates missing files.
+    pub(crate) fn open(layout: Layout, writable: bool) -> Result<Self> {
+        let headers = open(&layout.headers(), writable)?;
+        Ok(LogFiles {
+            layout,
+            headers,
+            segments: RwLock::new(Vec::new()),
+            levels: RwLock::new(Vec::new()),
+            writable,
+        })
+    }
+
+    /// The body segment file `segment`, opened (and created, if writable) on first use.
+    pub(crate) fn segment(&self, segment: u64) -> Result<Arc<File>> {
+        let i = segment as usize;
+        if let Some(Some(f)) = self.segments.read().map_err(poisoned)?.get(i) {
+            return Ok(f.clone());
+        }
+        let mut segs = self.segments.write().map_err(poisoned)?;
+        if segs.len() <= i {
+            segs.resize(i + 1, None);
+        }
+        if let Some(f) = &segs[i] {
+            return Ok(f.clone());
+        }
+        let path = self.layout.segment(segment);
+        let existed = path.exists();
+        let f = Arc::new(open(&path, self.writable)?);
+        if self.writable && !existed {
+            sync_dir(&self.layout.bodies_dir())?;
+        }
+        segs[i] = Some(f.clone());
+        Ok(f)
+    }
+
+    /// Forget an open segment (after it was deleted by recovery).
+    pub(crate) fn drop_segment(&self, segment: u64) -> Result<()> {
+        if let Some(slot) = self
+            .segments
+            .write()
+            .map_err(poisoned)?
+            .get_mut(segment as usize)
+        {
+            *slot = None;
+        }
+        Ok(())
+    }
+
+    /// The hash file of tree `level`, opened (and created, if writable) on first use.
+    pub(crate) fn level(&self, level: u8) -> Result<Arc<File>> {
+        let i = usize::from(level);
+        if let Some(f) = self.levels.read().map_err(poisoned)?.get(i) {
+            return Ok(f.clone());
+        }
+        let mut levels = self.levels.write().map_err(poisoned)?;
+        while levels.len() <= i {
+            let l = levels.len() as u8;
+            let path = self.layout.level(l);
+            let existed = path.exists();
+            if !existed && !self.writable {
+                return Err(StoreError::NotFound(format!(
+                    "no hashes stored at level {l}"
+                )));
+            }
+            levels.push(Arc::new(open(&path, self.writable)?));
+            if self.writable && !existed {
+                sync_dir(&self.layout.hashes_dir())?;
+            }
+        }
+        Ok(levels[i].clone())
+    }
+
+    /// fsync every open hash level file.
+    pub(crate) fn sync_levels(&self) -> Result<()> {
+        for (l, f) in self.levels.read().map_err(poisoned)?.iter().enumerate() {
+            f.sync_data()
+                .map_err(|e| StoreError::io("sync", self.layout.level(l as u8), e))?;
+        }
+        Ok(())
+    }
+
+    /// Read the slot of `seq`.
+    pub(crate) fn read_slot(&self, seq: u64) -> Result<Slot> {
+        let mut buf = [0u8; SLOT_SIZE];
+        self.headers
+            .read_exact_at(&mut buf, seq * SLOT_SIZE as u64)
+            .map_err(|e| StoreError::io("read slot", self.layout.headers(), e))?;
+        Slot::decode(&buf).map_err(|e| StoreError::Damaged(format!("slot of entry {seq}: {e:?}")))
+    }
+
+    /// Read and decode the body record a slot points at.
+    pub(crate) fn read_body(&self, seq: u64, slot: &Slot) -> Result<Body> {
+        let seg = self.segment(segment_of(seq))?;
+        let mut buf = vec![0u8; slot.body_len as usize];
+        seg.read_exact_at(&mut buf, slot.body_offset)
+            .map_err(|e| StoreError::io("read body", self.layout.segment(segment_of(seq)), e))?;
+        let body = crate::layout::decode_body(&buf)
+            .map_err(|e| StoreError::Damaged(format!("body of entry {seq}: {e:?}")))?;
+        if body.seq != seq {
+            return Err(StoreError::Damaged(format!(
+                "body of entry {seq} is labelled {}",
+                body.seq
+            )));
+        }
+        Ok(body)
+    }
+
+    /// Read `count` consecutive hashes of `level` starting at `first`, as bytes.
+    pub(crate) fn read_hashes(&self, level: u8, first: u64, count: u64) -> Result<Vec<u8>> {
+        let f = self.level(level)?;
+        let mut buf = vec![0u8; (count as usize) * HASH_SIZE];
+        f.read_exact_at(&mut buf, first * HASH_SIZE as u64)
+            .map_err(|e| StoreError::io("read hashes", self.layout.level(level), e))?;
+        Ok(buf)
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Poisoned("a thread panicked while holding the file table".into())
+}
+
+impl HashReader for LogFiles {
+    fn node(&self, level: u8, index: u64) -> Result<Hash, LedgerError> {
+        let bytes = self
+            .read_hashes(level, index, 1)
+            .map_err(|e| LedgerError::Storage(Box::new(e)))?;
+        let mut h = [0u8; HASH_SIZE];
+        h.copy_from_slice(&bytes);
+        Ok(h)
+    }
+}

@@ -1,0 +1,379 @@
+//! The embedded log: open, append (group commit), read entries, tiles and proofs, publish
+//! checkpoints, close.
+
+use std::fs::File;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use authtrail_ledger::checkpoint::{open_checkpoint, sign_checkpoint, Checkpoint};
+use authtrail_ledger::note::{Ed25519Signer, NoteSigner, NoteVerifier};
+use authtrail_ledger::tile::TileId;
+use authtrail_ledger::tree::root_at;
+use authtrail_ledger::Hash;
+
+use crate::error::{Result, StoreError};
+use crate::files::LogFiles;
+use crate::keys::load_signer;
+use crate::layout::Layout;
+use crate::prepare::PreparedEntry;
+use crate::read::{self, StoredEntry};
+use crate::recover::recover;
+use crate::sync::write_atomic;
+use crate::writer::{AppendRequest, Writer};
+
+/// Settings of an embedded log; each default is explained where it is set.
+#[derive(Clone, Debug)]
+pub struct LogOptions {
+    /// Longest time between entries being integrated and a checkpoint covering them.
+    pub checkpoint_interval: Duration,
+    /// Append requests that may wait for the writer before appenders block.
+    pub queue_depth: usize,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        LogOptions {
+            // DESIGN.md §4: a new checkpoint at least every second while entries arrive.
+            checkpoint_interval: Duration::from_secs(1),
+            // Enough for many concurrent clients; beyond it, back-pressure reaches them.
+            queue_depth: 1024,
+        }
+    }
+}
+
+/// A checkpoint as published: the parsed body and the whole signed note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// The checkpoint body.
+    pub checkpoint: Checkpoint,
+    /// The signed note text (body, blank line, signature lines).
+    pub note: String,
+}
+
+/// State shared between the writer, the publisher and readers.
+pub(crate) struct Shared {
+    pub(crate) files: LogFiles,
+    /// Entries sequenced and fsynced (acknowledged).
+    pub(crate) durable: AtomicU64,
+    /// Entries whose hashes are stored.
+    pub(crate) integrated: AtomicU64,
+    checkpoint: RwLock<Arc<SignedCheckpoint>>,
+    poison: Mutex<Option<String>>,
+    wake: (Mutex<bool>, Condvar),
+    /// Held while a checkpoint is signed and written, so publishers never interleave.
+    publishing: Mutex<()>,
+}
+
+impl Shared {
+    pub(crate) fn poison(&self, reason: String) {
+        if let Ok(mut p) = self.poison.lock() {
+            p.get_or_insert(reason);
+        }
+    }
+
+    pub(crate) fn poison_reason(&self) -> Option<String> {
+        self.poison
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_else(|_| Some("lock poisoned".into()))
+    }
+
+    pub(crate) fn notify_integrated(&self) {
+        let (lock, cv) = &self.wake;
+        if let Ok(mut woken) = lock.lock() {
+            *woken = true;
+            cv.notify_all();
+        }
+    }
+}
+
+/// The embedded log in a data directory: one writer process, any number of reader threads.
+pub struct EmbeddedLog {
+    shared: Arc<Shared>,
+    signer: Arc<Ed25519Signer>,
+    requests: Mutex<Option<SyncSender<AppendRequest>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    publisher: Mutex<Option<JoinHandle<()>>>,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    lock: Mutex<Option<File>>,
+    /// Entries cut from an incomplete tail when the log was opened.
+    pub recovered_cut: u64,
+}
+
+impl EmbeddedLog {
+    /// Open the initialized data directory for writing: lock it, repair its tail, start the writer.
+    pub fn open(dir: impl Into<std::path::PathBuf>, options: LogOptions) -> Result<Self> {
+        let layout = Layout::new(dir);
+        let signer = Arc::new(load_signer(&layout)?);
+        let lock_path = layout.lock();
+        let lock = File::create(&lock_path).map_err(|e| StoreError::io("create", &lock_path, e))?;
+        lock.try_lock()
+            .map_err(|_| StoreError::Locked(layout.root().to_path_buf()))?;
+        let verifier = signer.verifier();
+        let existing = read_checkpoint(&layout, &verifier)?;
+        let files = LogFiles::open(layout.clone(), true)?;
+        let recovered = recover(&files, existing.as_ref().map_or(0, |c| c.checkpoint.size))?;
+        let shared = Arc::new(Shared {
+            files,
+            durable: AtomicU64::new(recovered.size),
+            integrated: AtomicU64::new(recovered.size),
+            checkpoint: RwLock::new(Arc::new(match existing {
+                Some(c) => c,
+                None => publish(&layout, &*signer, 0, authtrail_ledger::hash::empty_root())?,
+            })),
+            poison: Mutex::new(None),
+            wake: (Mutex::new(false), Condvar::new()),
+            publishing: Mutex::new(()),
+        });
+        if recovered.size
+            > shared
+                .checkpoint
+                .read()
+                .map(|c| c.checkpoint.size)
+                .unwrap_or(0)
+        {
+            shared.notify_integrated();
+        }
+        let (tx, rx) = mpsc::sync_channel(options.queue_depth);
+        let writer = Writer {
+            shared: shared.clone(),
+            next_seq: recovered.size,
+            segment_len: recovered.segment_len,
+            frontier: recovered.frontier,
+        };
+        let writer = std::thread::Builder::new()
+            .name("authtrail-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| StoreError::io("spawn", "writer thread", e))?;
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let publisher = {
+            let (shared, signer, stop) = (shared.clone(), signer.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("authtrail-publisher".into())
+                .spawn(move || run_publisher(&shared, &*signer, options.checkpoint_interval, &stop))
+                .map_err(|e| StoreError::io("spawn", "publisher thread", e))?
+        };
+        Ok(EmbeddedLog {
+            shared,
+            signer,
+            requests: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            publisher: Mutex::new(Some(publisher)),
+            stop,
+            lock: Mutex::new(Some(lock)),
+            recovered_cut: recovered.cut,
+        })
+    }
+
+    /// Append entries; returns their seqs once they are durable (all or nothing).
+    pub fn append(&self, entries: Vec<PreparedEntry>) -> Result<Range<u64>> {
+        if entries.is_empty() {
+            let n = self.size();
+            return Ok(n..n);
+        }
+        let sender = self
+            .requests
+            .lock()
+            .map_err(|_| StoreError::Closed)?
+            .clone()
+            .ok_or(StoreError::Closed)?;
+        let (reply, answer) = mpsc::channel();
+        sender
+            .send(AppendRequest { entries, reply })
+            .map_err(|_| StoreError::Closed)?;
+        answer.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Number of durable (acknowledged) entries.
+    pub fn size(&self) -> u64 {
+        self.shared.durable.load(Ordering::Acquire)
+    }
+
+    /// Number of entries whose hashes are stored (tiles and proofs reach this far).
+    pub fn integrated_size(&self) -> u64 {
+        self.shared.integrated.load(Ordering::Acquire)
+    }
+
+    /// The latest signed checkpoint.
+    pub fn checkpoint(&self) -> Arc<SignedCheckpoint> {
+        self.shared
+            .checkpoint
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The log's verifier key.
+    pub fn verifier(&self) -> NoteVerifier {
+        self.signer.verifier()
+    }
+
+    /// Read entry `seq` with its bodies.
+    pub fn entry(&self, seq: u64) -> Result<StoredEntry> {
+        read::entry(&self.shared.files, self.size(), seq)
+    }
+
+    /// The bytes of a tile or entry bundle, if the log has grown far enough to hold it.
+    pub fn tile(&self, id: TileId) -> Result<Vec<u8>> {
+        read::tile(&self.shared.files, self.integrated_size(), id)
+    }
+
+    /// Inclusion proof of `seq` in the tree of `size` entries, with that tree's root.
+    pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<(Vec<Hash>, Hash)> {
+        read::inclusion_proof(&self.shared.files, self.integrated_size(), seq, size)
+    }
+
+    /// Consistency proof between tree sizes `from` and `to`.
+    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
+        read::consistency_proof(&self.shared.files, self.integrated_size(), from, to)
+    }
+
+    /// Root hash of the tree of `size` entries.
+    pub fn root(&self, size: u64) -> Result<Hash> {
+        read::root(&self.shared.files, self.integrated_size(), size)
+    }
+
+    /// Sign and publish a checkpoint now if entries arrived since the last one.
+    pub fn publish_now(&self) -> Result<Arc<SignedCheckpoint>> {
+        publish_if_grown(&self.shared, &*self.signer)?;
+        Ok(self.checkpoint())
+    }
+
+    /// Stop accepting appends, finish queued ones, publish a final checkpoint and release the lock.
+    pub fn close(&self) -> Result<Arc<SignedCheckpoint>> {
+        if let Ok(mut r) = self.requests.lock() {
+            r.take();
+        }
+        if let Some(w) = self.writer.lock().ok().and_then(|mut w| w.take()) {
+            let _ = w.join();
+        }
+        {
+            let (lock, cv) = &*self.stop;
+            if let Ok(mut s) = lock.lock() {
+                *s = true;
+            }
+            cv.notify_all();
+            self.shared.notify_integrated();
+        }
+        if let Some(p) = self.publisher.lock().ok().and_then(|mut p| p.take()) {
+            let _ = p.join();
+        }
+        let last = self.publish_now();
+        // Dropping the file releases the flock: another process may now open the directory.
+        if let Ok(mut l) = self.lock.lock() {
+            l.take();
+        }
+        last
+    }
+}
+
+impl Drop for EmbeddedLog {
+    fn drop(&mut self) {
+        if let Err(e) = self.close() {
+            tracing::error!(error = %e, "closing the log");
+        }
+    }
+}
+
+/// Read and check the data directory's latest checkpoint, if it has one.
+pub fn read_checkpoint(
+    layout: &Layout,
+    verifier: &NoteVerifier,
+) -> Result<Option<SignedCheckpoint>> {
+    let path = layout.checkpoint();
+    let note = match std::fs::read_to_string(&path) {
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StoreError::io("read", &path, e)),
+    };
+    let checkpoint = open_checkpoint(note.as_bytes(), verifier)
+        .map_err(|e| StoreError::Damaged(format!("checkpoint file: {e}")))?;
+    Ok(Some(SignedCheckpoint { checkpoint, note }))
+}
+
+fn publish(
+    layout: &Layout,
+    signer: &dyn NoteSigner,
+    size: u64,
+    root: Hash,
+) -> Result<SignedCheckpoint> {
+    let checkpoint = Checkpoint {
+        origin: signer.name().to_string(),
+        size,
+        root,
+        extensions: Vec::new(),
+    };
+    let note = sign_checkpoint(&checkpoint, signer)?;
+    write_atomic(&layout.checkpoint(), note.as_bytes())?;
+    Ok(SignedCheckpoint { checkpoint, note })
+}
+
+fn publish_if_grown(shared: &Shared, signer: &dyn NoteSigner) -> Result<()> {
+    let _publishing = shared
+        .publishing
+        .lock()
+        .map_err(|_| StoreError::Poisoned("a publisher panicked".into()))?;
+    let size = shared.integrated.load(Ordering::Acquire);
+    let current = shared
+        .checkpoint
+        .read()
+        .map(|c| c.checkpoint.size)
+        .unwrap_or(0);
+    if size <= current {
+        return Ok(());
+    }
+    // Hashes below a published checkpoint must survive a crash: recovery trusts them.
+    shared.files.sync_levels()?;
+    let root = root_at(&shared.files, size)?;
+    let signed = publish(&shared.files.layout, signer, size, root)?;
+    if let Ok(mut c) = shared.checkpoint.write() {
+        *c = Arc::new(signed);
+    }
+    Ok(())
+}
+
+fn run_publisher(
+    shared: &Shared,
+    signer: &dyn NoteSigner,
+    interval: Duration,
+    stop: &(Mutex<bool>, Condvar),
+) {
+    let mut last = Instant::now();
+    loop {
+        // Wait for new entries (or a stop), then at most until a checkpoint is due.
+        {
+            let (lock, cv) = &shared.wake;
+            let Ok(mut woken) = lock.lock() else { return };
+            while !*woken && !stop_requested(stop) {
+                woken = match cv.wait_timeout(woken, interval) {
+                    Ok((w, _)) => w,
+                    Err(_) => return,
+                };
+            }
+            *woken = false;
+        }
+        if stop_requested(stop) {
+            return;
+        }
+        let due = last + interval;
+        let now = Instant::now();
+        if due > now {
+            let (lock, cv) = stop;
+            if let Ok(guard) = lock.lock() {
+                let _ = cv.wait_timeout_while(guard, due - now, |s| !*s);
+            }
+        }
+        if let Err(e) = publish_if_grown(shared, signer) {
+            tracing::error!(error = %e, "publishing a checkpoint failed");
+        }
+        last = Instant::now();
+    }
+}
+
+fn stop_requested(stop: &(Mutex<bool>, Condvar)) -> bool {
+    stop.0.lock().map(|s| *s).unwrap_or(true)
+}

@@ -1,0 +1,172 @@
+//! Reads of a log bounded by a size: entries, tiles, proofs and roots. Shared by the live
+//! [`EmbeddedLog`](crate::EmbeddedLog) (bounded by what it has integrated) and the read-only
+//! [`LogReader`] (bounded by the signed checkpoint).
+
+use authtrail_ledger::entry::EntryHeader;
+use authtrail_ledger::note::NoteVerifier;
+use authtrail_ledger::tile::{push_bundle_entry, read_hash_tile, TileId, TILE_HEIGHT};
+use authtrail_ledger::tree::root_at;
+use authtrail_ledger::{proof, Hash};
+
+use crate::error::{Result, StoreError};
+use crate::files::LogFiles;
+use crate::keys::load_verifier;
+use crate::layout::{Body, Layout};
+use crate::log::{read_checkpoint, SignedCheckpoint};
+
+/// An entry read back: its header, the header's bytes (the leaf) and its bodies.
+#[derive(Clone, Debug)]
+pub struct StoredEntry {
+    /// The decoded header.
+    pub header: EntryHeader,
+    /// The header's bytes exactly as hashed into the tree.
+    pub header_bytes: Vec<u8>,
+    /// The bodies, with the salt.
+    pub body: Body,
+}
+
+pub(crate) fn entry(files: &LogFiles, bound: u64, seq: u64) -> Result<StoredEntry> {
+    if seq >= bound {
+        return Err(StoreError::NotFound(format!(
+            "entry {seq} does not exist (log size {bound})"
+        )));
+    }
+    let slot = files.read_slot(seq)?;
+    let header = EntryHeader::decode(&slot.header)?;
+    let body = files.read_body(seq, &slot)?;
+    Ok(StoredEntry {
+        header,
+        header_bytes: slot.header,
+        body,
+    })
+}
+
+pub(crate) fn tile(files: &LogFiles, bound: u64, id: TileId) -> Result<Vec<u8>> {
+    let end = id.first() + u64::from(id.width);
+    match id.level {
+        Some(level) => {
+            let tree_level = u32::from(level) * TILE_HEIGHT;
+            let have = if tree_level >= 64 {
+                0
+            } else {
+                bound >> tree_level
+            };
+            if end > have {
+                return Err(StoreError::NotFound(format!(
+                    "tile {} does not exist yet",
+                    id.path()
+                )));
+            }
+            Ok(read_hash_tile(files, id)?)
+        }
+        None => {
+            if end > bound {
+                return Err(StoreError::NotFound(format!(
+                    "entry bundle {} does not exist yet",
+                    id.path()
+                )));
+            }
+            let mut out = Vec::new();
+            for seq in id.first()..end {
+                push_bundle_entry(&mut out, &files.read_slot(seq)?.header)?;
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn check_size(bound: u64, size: u64) -> Result<()> {
+    if size > bound {
+        return Err(StoreError::InvalidRequest(format!(
+            "tree size {size} is beyond the log's {bound} entries"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn inclusion_proof(
+    files: &LogFiles,
+    bound: u64,
+    seq: u64,
+    size: u64,
+) -> Result<(Vec<Hash>, Hash)> {
+    check_size(bound, size)?;
+    if seq >= size {
+        return Err(StoreError::InvalidRequest(format!(
+            "seq {seq} is not below tree size {size}"
+        )));
+    }
+    Ok((
+        proof::inclusion_proof(files, seq, size)?,
+        root_at(files, size)?,
+    ))
+}
+
+pub(crate) fn consistency_proof(
+    files: &LogFiles,
+    bound: u64,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Hash>> {
+    check_size(bound, to)?;
+    if from == 0 || from > to {
+        return Err(StoreError::InvalidRequest(format!(
+            "consistency needs 0 < from <= to (got from={from}, to={to})"
+        )));
+    }
+    Ok(proof::consistency_proof(files, from, to)?)
+}
+
+pub(crate) fn root(files: &LogFiles, bound: u64, size: u64) -> Result<Hash> {
+    check_size(bound, size)?;
+    Ok(root_at(files, size)?)
+}
+
+/// Read-only access to a data directory, bounded by its signed checkpoint; takes no lock, so it
+/// works beside a running writer.
+pub struct LogReader {
+    files: LogFiles,
+    checkpoint: SignedCheckpoint,
+    verifier: NoteVerifier,
+}
+
+impl LogReader {
+    /// Open the data directory at `dir` for reading; its checkpoint must verify with its own key.
+    pub fn open(dir: impl Into<std::path::PathBuf>) -> Result<Self> {
+        let layout = Layout::new(dir);
+        let verifier = load_verifier(&layout)?;
+        let checkpoint = read_checkpoint(&layout, &verifier)?
+            .ok_or_else(|| StoreError::NotFound("the log has no checkpoint yet".into()))?;
+        let files = LogFiles::open(layout, false)?;
+        Ok(LogReader {
+            files,
+            checkpoint,
+            verifier,
+        })
+    }
+
+    /// The checkpoint reads are bounded by.
+    pub fn checkpoint(&self) -> &SignedCheckpoint {
+        &self.checkpoint
+    }
+
+    /// The log's verifier key.
+    pub fn verifier(&self) -> &NoteVerifier {
+        &self.verifier
+    }
+
+    /// Read entry `seq` with its bodies.
+    pub fn entry(&self, seq: u64) -> Result<StoredEntry> {
+        entry(&self.files, self.checkpoint.checkpoint.size, seq)
+    }
+
+    /// Inclusion proof of `seq` in the tree of `size` entries, with that tree's root.
+    pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<(Vec<Hash>, Hash)> {
+        inclusion_proof(&self.files, self.checkpoint.checkpoint.size, seq, size)
+    }
+
+    /// Consistency proof between tree sizes `from` and `to`.
+    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
+        consistency_proof(&self.files, self.checkpoint.checkpoint.size, from, to)
+    }
+}
