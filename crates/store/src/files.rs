@@ -37,7 +37,12 @@ fn open(path: &PathBuf, writable: bool) -> Result<File> {
 impl LogFiles {
     /// Open the files of the log at `layout`; `writable` creates missing files.
     pub(crate) fn open(layout: Layout, writable: bool) -> Result<Self> {
+        let existed = layout.headers().exists();
         let headers = open(&layout.headers(), writable)?;
+        if writable && !existed {
+            // The new file's directory entry must be durable before anything in it is acknowledged.
+            sync_dir(&layout.log_dir())?;
+        }
         Ok(LogFiles {
             layout,
             headers,

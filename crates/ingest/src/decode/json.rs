@@ -5,44 +5,34 @@ use serde_json::value::RawValue;
 use crate::decode::Record;
 use crate::error::IngestError;
 
-/// Split a JSON body into records. A body whose first non-blank byte is `[` is an array;
-/// anything else is a sequence of whitespace-separated values (one object, or NDJSON).
+/// Split a JSON body into records: a sequence of whitespace-separated values (one object, or
+/// NDJSON), except that a body holding exactly one array stands for that array's elements.
 pub fn decode(body: &[u8]) -> Result<Vec<Record<'_>>, IngestError> {
-    let start = body.iter().position(|b| !b.is_ascii_whitespace());
-    let Some(start) = start else {
+    let mut values = Vec::new();
+    for item in serde_json::Deserializer::from_slice(body).into_iter::<&RawValue>() {
+        values.push(item.map_err(json_error)?);
+    }
+    if let [only] = values.as_slice() {
+        if only.get().starts_with('[') {
+            values = serde_json::from_str(only.get()).map_err(json_error)?;
+        }
+    }
+    if values.is_empty() {
         return Err(IngestError::Empty);
-    };
+    }
     let mut lines = LineCounter::new(body);
-    let mut records = Vec::new();
-    if body[start] == b'[' {
-        let items: Vec<&RawValue> = serde_json::from_slice(body).map_err(json_error)?;
-        for item in items {
+    Ok(values
+        .into_iter()
+        .map(|item| {
             let raw = item.get().as_bytes();
+            // Each value borrows from `body`, so its offset is the distance between the pointers.
             let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
-            records.push(Record {
+            Record {
                 raw,
                 line: lines.line_at(offset),
-            });
-        }
-    } else {
-        let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<&RawValue>();
-        loop {
-            let item = match stream.next() {
-                None => break,
-                Some(r) => r.map_err(json_error)?,
-            };
-            let raw = item.get().as_bytes();
-            let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
-            records.push(Record {
-                raw,
-                line: lines.line_at(offset),
-            });
-        }
-    }
-    if records.is_empty() {
-        return Err(IngestError::Empty);
-    }
-    Ok(records)
+            }
+        })
+        .collect())
 }
 
 fn json_error(e: serde_json::Error) -> IngestError {
@@ -137,5 +127,11 @@ mod tests {
         assert!(matches!(decode(b""), Err(IngestError::Empty)));
         assert!(matches!(decode(b" \n\t"), Err(IngestError::Empty)));
         assert!(matches!(decode(b"[]"), Err(IngestError::Empty)));
+    }
+
+    #[test]
+    fn ndjson_of_arrays_keeps_each_array_as_a_record() {
+        let nd = decode(b"[1]\n{\"a\":1}\n[2,3]").unwrap();
+        assert_eq!(raws(&nd), vec![("[1]", 1), ("{\"a\":1}", 2), ("[2,3]", 3)]);
     }
 }
