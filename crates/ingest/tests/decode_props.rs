@@ -22,7 +22,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
 }
 
 fn arb_object() -> impl Strategy<Value = Value> {
-    prop::collection::btree_map("[a-z_]{1,10}", arb_json(), 0..6).prop_map(|m| Value::Object(m.into_iter().collect()))
+    prop::collection::btree_map("[a-z_]{1,10}", arb_json(), 0..6)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
 }
 
 proptest! {

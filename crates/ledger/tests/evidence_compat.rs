@@ -6,7 +6,10 @@ use authtrail_ledger::note::NoteVerifier;
 #[test]
 fn a_v1_evidence_bundle_verifies() {
     let text = include_str!("fixtures/evidence-v1.json");
-    let key = NoteVerifier::parse("fixture.authtrail.test/log+de953f9b+AbsC7wMw9nnlVrbt8Ln+p5Tzs9jykOsjfoGVxoDVtW1m").unwrap();
+    let key = NoteVerifier::parse(
+        "fixture.authtrail.test/log+de953f9b+AbsC7wMw9nnlVrbt8Ln+p5Tzs9jykOsjfoGVxoDVtW1m",
+    )
+    .unwrap();
     let evidence = Evidence::from_json(text).unwrap();
     let verified = evidence.verify(&key).unwrap();
     assert_eq!(verified.header.seq, 1);

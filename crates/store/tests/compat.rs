@@ -32,9 +32,15 @@ fn a_v1_data_directory_verifies_reads_and_accepts_appends() {
         key.to_string(),
         "fixture.authtrail.test/log+de953f9b+AbsC7wMw9nnlVrbt8Ln+p5Tzs9jykOsjfoGVxoDVtW1m"
     );
-    let report = verify_dir(&dir, &VerifyOptions { key: key.clone(), trusted: None })
-        .unwrap()
-        .unwrap();
+    let report = verify_dir(
+        &dir,
+        &VerifyOptions {
+            key: key.clone(),
+            trusted: None,
+        },
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!((report.entries, report.checkpoint.size), (4, 4));
 
     let input = std::fs::read_to_string(fixture().with_extension("input.ndjson")).unwrap();
@@ -47,14 +53,27 @@ fn a_v1_data_directory_verifies_reads_and_accepts_appends() {
         assert_eq!(entry.header.class_uid, if seq == 2 { 0 } else { 3002 });
     }
     let range = log
-        .append(vec![PreparedEntry::new("compat", 0, 3002, b"{}".to_vec(), b"{}".to_vec()).unwrap()])
+        .append(vec![PreparedEntry::new(
+            "compat",
+            0,
+            3002,
+            b"{}".to_vec(),
+            b"{}".to_vec(),
+        )
+        .unwrap()])
         .unwrap();
     assert_eq!(range, 4..5);
     let cp = log.close().unwrap();
     drop(log);
     assert_eq!(cp.checkpoint.size, 5);
-    let report = verify_dir(&dir, &VerifyOptions { key, trusted: Some(report.checkpoint) })
-        .unwrap()
-        .unwrap();
+    let report = verify_dir(
+        &dir,
+        &VerifyOptions {
+            key,
+            trusted: Some(report.checkpoint),
+        },
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(report.entries, 5);
 }

@@ -36,8 +36,8 @@ pub fn run(data: &Path, format: &str, source: &str, files: &[PathBuf]) -> Result
         } else {
             std::fs::read(file).with_context(|| format!("reading {name}"))?
         };
-        let batch = prepare_batch(&bytes, format, source, now, &limits)
-            .with_context(|| name.clone())?;
+        let batch =
+            prepare_batch(&bytes, format, source, now, &limits).with_context(|| name.clone())?;
         batches.push((name, batch));
     }
     ensure_initialized(data, None)?;
