@@ -9,7 +9,7 @@ use authtrail_ledger::LedgerError;
 #[non_exhaustive]
 pub enum StoreError {
     /// A file operation failed.
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}")]
     Io {
         /// What was being done.
         op: &'static str,

@@ -46,6 +46,29 @@ pub fn init(layout: &Layout, origin: &str) -> Result<(Ed25519Signer, bool)> {
     Ok((signer, true))
 }
 
+/// Create the data directory's folders (idempotent) and make their entries durable.
+pub fn create_dirs(layout: &Layout) -> Result<()> {
+    let dirs = [
+        layout.root().to_path_buf(),
+        layout.log_dir(),
+        layout.bodies_dir(),
+        layout.hashes_dir(),
+    ];
+    if dirs.iter().all(|d| d.is_dir()) {
+        return Ok(());
+    }
+    for dir in &dirs {
+        fs::create_dir_all(dir).map_err(|e| StoreError::io("create directory", dir, e))?;
+    }
+    for dir in &dirs {
+        sync_dir(dir)?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
 /// Load the signing key of an initialized data directory.
 pub fn load_signer(layout: &Layout) -> Result<Ed25519Signer> {
     let path = layout.key();

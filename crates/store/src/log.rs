@@ -25,6 +25,10 @@ use crate::recover::recover;
 use crate::sync::write_atomic;
 use crate::writer::{AppendRequest, Writer};
 
+/// Longest a read waits for acknowledged entries to be integrated (integration takes
+/// microseconds per entry, so this only bounds a stalled writer).
+const INTEGRATION_WAIT: Duration = Duration::from_secs(2);
+
 /// Settings of an embedded log; each default is explained where it is set.
 #[derive(Clone, Debug)]
 pub struct LogOptions {
@@ -115,6 +119,7 @@ impl EmbeddedLog {
             .map_err(|_| StoreError::Locked(layout.root().to_path_buf()))?;
         let verifier = signer.verifier();
         let existing = read_checkpoint(&layout, &verifier)?;
+        crate::keys::create_dirs(&layout)?;
         let files = LogFiles::open(layout.clone(), true)?;
         let recovered = recover(&files, existing.as_ref().map_or(0, |c| c.checkpoint.size))?;
         let shared = Arc::new(Shared {
@@ -224,17 +229,30 @@ impl EmbeddedLog {
 
     /// Inclusion proof of `seq` in the tree of `size` entries, with that tree's root.
     pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<(Vec<Hash>, Hash)> {
-        read::inclusion_proof(&self.shared.files, self.integrated_size(), seq, size)
+        read::inclusion_proof(&self.shared.files, self.integrated_for(size), seq, size)
     }
 
     /// Consistency proof between tree sizes `from` and `to`.
     pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
-        read::consistency_proof(&self.shared.files, self.integrated_size(), from, to)
+        read::consistency_proof(&self.shared.files, self.integrated_for(to), from, to)
     }
 
     /// Root hash of the tree of `size` entries.
     pub fn root(&self, size: u64) -> Result<Hash> {
-        read::root(&self.shared.files, self.integrated_size(), size)
+        read::root(&self.shared.files, self.integrated_for(size), size)
+    }
+
+    /// The integrated size, after waiting (briefly) for `size` if it is acknowledged but not yet
+    /// hashed into the tree, so a proof asked for right after an append is answered.
+    fn integrated_for(&self, size: u64) -> u64 {
+        let deadline = Instant::now() + INTEGRATION_WAIT;
+        loop {
+            let have = self.integrated_size();
+            if have >= size || size > self.size() || Instant::now() >= deadline {
+                return have;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
     }
 
     /// Sign and publish a checkpoint now if entries arrived since the last one.

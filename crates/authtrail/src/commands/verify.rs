@@ -140,6 +140,12 @@ fn verify_remote(
         Ok(c) => c,
         Err(e) => return Ok(Err(format!("bad checkpoint: {e}"))),
     };
+    if let Some(t) = trusted.filter(|t| t.size > checkpoint.size) {
+        return Ok(Err(format!(
+            "truncated: the log's checkpoint covers {} entries, the trusted one {}",
+            checkpoint.size, t.size
+        )));
+    }
     let mut fetch = |id: TileId| get(&id.path()).map_err(|e| LedgerError::Storage(e.into()));
     let mut check = |index: u64, bytes: &[u8]| match EntryHeader::decode(bytes) {
         Ok(h) if h.seq == index => Ok(()),
@@ -155,8 +161,8 @@ fn verify_remote(
                 tiles: Some(r.tiles_fetched),
             }),
             Err(f) => Err(match f.index {
-                Some(i) => format!("first bad seq {i}: {:?}: {}", f.kind, f.detail),
-                None => format!("{:?}: {}", f.kind, f.detail),
+                Some(i) => format!("first bad seq {i}: {}: {}", f.kind, f.detail),
+                None => format!("{}: {}", f.kind, f.detail),
             }),
         },
     )
