@@ -1346,7 +1346,7 @@ fn parts_phase(
         "store_append_only",
         rate,
         "events/s",
-        "none (diagnostic: the embedded store without HTTP or parsing)",
+        "none, diagnostic: the embedded store alone, no HTTP, no parsing",
         None,
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -1712,7 +1712,7 @@ fn report_verify(report: &mut Report, name: &str, out: &str, wall: f64, goal: bo
         if goal {
             ">= 500,000 entries/s"
         } else {
-            "none (cold page cache)"
+            "none, cold page cache"
         },
         goal.then_some(v.entries_per_second >= 500_000.0),
     );

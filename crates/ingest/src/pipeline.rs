@@ -77,8 +77,10 @@ pub fn prepare_batch(
     }
     let mut summary = BatchSummary::default();
     let mut entries = Vec::with_capacity(records.len());
+    let salts = authtrail_store::prepare::random_salts(records.len())
+        .map_err(|e| IngestError::InvalidRequest(e.to_string()))?;
     let received_ms = received_at_ns.div_euclid(1_000_000);
-    for record in records {
+    for (record, salt) in records.into_iter().zip(salts) {
         check_size(&record, limits)?;
         let event = normalize(&record, format, received_ms, &mut summary);
         let class = event
@@ -87,12 +89,13 @@ pub fn prepare_batch(
             .unwrap_or_else(|| event.class_uid.to_string());
         *summary.by_class.entry(class).or_default() += 1;
         summary.events += 1;
-        let entry = PreparedEntry::new(
+        let entry = PreparedEntry::with_salt(
             source,
             received_at_ns,
             event.class_uid,
-            event.canonical_bytes(),
-            record.raw.to_vec(),
+            salt,
+            &event.canonical_bytes(),
+            record.raw,
         )
         .map_err(|e| IngestError::InvalidRequest(format!("line {}: {e}", record.line)))?;
         entries.push(entry);

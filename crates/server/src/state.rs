@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use authtrail_ingest::Limits;
 use authtrail_store::EmbeddedLog;
+use tokio::sync::Semaphore;
 
 /// Shared state of the HTTP API.
 #[derive(Clone)]
@@ -12,4 +13,18 @@ pub struct AppState {
     pub log: Arc<EmbeddedLog>,
     /// Input limits.
     pub limits: Limits,
+    /// Batches being parsed at once: one per core, so parsing never starves the log's writer.
+    pub parsing: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// State over `log` with `limits`, parsing as many batches at once as there are cores.
+    pub fn new(log: Arc<EmbeddedLog>, limits: Limits) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        AppState {
+            log,
+            limits,
+            parsing: Arc::new(Semaphore::new(cores)),
+        }
+    }
 }

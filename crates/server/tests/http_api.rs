@@ -32,10 +32,7 @@ async fn start(limits: Limits) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
     keys::init(&Layout::new(dir.path()), ORIGIN).expect("init");
     let log = Arc::new(EmbeddedLog::open(dir.path(), LogOptions::default()).expect("open log"));
-    let app = router(AppState {
-        log: log.clone(),
-        limits,
-    });
+    let app = router(AppState::new(log.clone(), limits));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

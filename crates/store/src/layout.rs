@@ -165,8 +165,12 @@ pub struct Body {
     pub raw: Vec<u8>,
 }
 
+/// Bytes of a body record's seq field.
+pub const BODY_SEQ_LEN: usize = 8;
 /// Bytes of a body record before its variable parts: seq, salt, event length.
-const BODY_FIXED: usize = 8 + SALT_SIZE + 4;
+const BODY_FIXED: usize = BODY_SEQ_LEN + SALT_SIZE + 4;
+/// Offset of the event bytes in a body record.
+pub const BODY_EVENT_AT: usize = BODY_FIXED;
 
 /// Length of the record that [`encode_body`] writes for these parts.
 pub fn body_record_len(event_len: usize, raw_len: usize) -> usize {
@@ -185,8 +189,21 @@ pub fn encode_body(out: &mut Vec<u8>, seq: u64, salt: &Salt, event: &[u8], raw: 
     out.extend_from_slice(&crc.to_be_bytes());
 }
 
-/// Decode a body record, checking its CRC.
-pub fn decode_body(r: &[u8]) -> Result<Body, RecordError> {
+/// A body record decoded in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyRef<'a> {
+    /// Sequence number the body belongs to.
+    pub seq: u64,
+    /// The per-entry salt.
+    pub salt: &'a Salt,
+    /// Canonical event bytes.
+    pub event: &'a [u8],
+    /// Raw input bytes.
+    pub raw: &'a [u8],
+}
+
+/// Decode a body record in place, checking its CRC.
+pub fn decode_body_ref(r: &[u8]) -> Result<BodyRef<'_>, RecordError> {
     if r.len() < BODY_FIXED + 4 {
         return Err(RecordError::Length);
     }
@@ -194,22 +211,31 @@ pub fn decode_body(r: &[u8]) -> Result<Body, RecordError> {
     if crc32fast::hash(data) != u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]) {
         return Err(RecordError::Checksum);
     }
-    let mut seq = [0u8; 8];
-    seq.copy_from_slice(&data[..8]);
-    let mut salt = [0u8; SALT_SIZE];
-    salt.copy_from_slice(&data[8..8 + SALT_SIZE]);
-    let mut elen = [0u8; 4];
-    elen.copy_from_slice(&data[8 + SALT_SIZE..BODY_FIXED]);
-    let elen = u32::from_be_bytes(elen) as usize;
-    let rest = &data[BODY_FIXED..];
+    let (seq, rest) = data.split_at(8);
+    let (salt, rest) = rest.split_at(SALT_SIZE);
+    let (elen, rest) = rest.split_at(4);
+    let elen = u32::from_be_bytes([elen[0], elen[1], elen[2], elen[3]]) as usize;
     if elen > rest.len() {
         return Err(RecordError::Length);
     }
+    let mut seq_bytes = [0u8; 8];
+    seq_bytes.copy_from_slice(seq);
+    Ok(BodyRef {
+        seq: u64::from_be_bytes(seq_bytes),
+        salt: salt.try_into().map_err(|_| RecordError::Length)?,
+        event: &rest[..elen],
+        raw: &rest[elen..],
+    })
+}
+
+/// Decode a body record, checking its CRC.
+pub fn decode_body(r: &[u8]) -> Result<Body, RecordError> {
+    let b = decode_body_ref(r)?;
     Ok(Body {
-        seq: u64::from_be_bytes(seq),
-        salt,
-        event: rest[..elen].to_vec(),
-        raw: rest[elen..].to_vec(),
+        seq: b.seq,
+        salt: *b.salt,
+        event: b.event.to_vec(),
+        raw: b.raw.to_vec(),
     })
 }
 

@@ -190,7 +190,9 @@ impl EmbeddedLog {
         sender
             .send(AppendRequest { entries, reply })
             .map_err(|_| StoreError::Closed)?;
-        answer.recv().map_err(|_| StoreError::Closed)?
+        // The entries come back with the answer, so this thread, not the writer, frees them.
+        let (result, _entries) = answer.recv().map_err(|_| StoreError::Closed)?;
+        result
     }
 
     /// Number of durable (acknowledged) entries.

@@ -1,10 +1,11 @@
-//! Entries ready to append: bodies, salt and digests computed by the caller's thread, so the
-//! single writer only numbers, writes and syncs them.
+//! Entries ready to append: salt, digests and the body record computed on the caller's thread,
+//! so the single writer only numbers, writes and syncs them.
 
 use authtrail_ledger::entry::{salted_digest, validate_source, EntryHeader, Salt, SALT_SIZE};
 use authtrail_ledger::Hash;
 
 use crate::error::{Result, StoreError};
+use crate::layout::{BODY_EVENT_AT, BODY_SEQ_LEN};
 
 /// Largest event or raw body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -14,15 +15,38 @@ pub fn validate_source_name(source: &str) -> Result<()> {
     Ok(validate_source(source)?)
 }
 
-/// One entry to append: its bodies and the parts of its header known before sequencing.
+/// Fresh random salts, one per entry, from one call to the OS.
+pub fn random_salts(count: usize) -> Result<Vec<Salt>> {
+    let mut bytes = vec![0u8; count * SALT_SIZE];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        StoreError::io(
+            "read random salt",
+            "getrandom",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(bytes
+        .chunks_exact(SALT_SIZE)
+        .map(|c| {
+            let mut s = [0u8; SALT_SIZE];
+            s.copy_from_slice(c);
+            s
+        })
+        .collect())
+}
+
+/// One entry to append: its body record (all but the seq and CRC) and the parts of its header
+/// known before sequencing.
 #[derive(Clone, Debug)]
 pub struct PreparedEntry {
     pub(crate) received_at_ns: i64,
     pub(crate) class_uid: u32,
     pub(crate) source: String,
-    pub(crate) salt: Salt,
-    pub(crate) event: Vec<u8>,
-    pub(crate) raw: Vec<u8>,
+    /// The body record with a zero seq and no CRC yet (see `layout::encode_body`).
+    pub(crate) record: Vec<u8>,
+    /// CRC-32 state over `record[8..]`, combined with the seq's by the writer.
+    pub(crate) rest_crc: crc32fast::Hasher,
+    event_len: usize,
     pub(crate) event_digest: Hash,
     pub(crate) raw_digest: Hash,
 }
@@ -36,8 +60,21 @@ impl PreparedEntry {
         event: Vec<u8>,
         raw: Vec<u8>,
     ) -> Result<Self> {
+        let salt = random_salts(1)?.pop().unwrap_or([0; SALT_SIZE]);
+        Self::with_salt(source, received_at_ns, class_uid, salt, &event, &raw)
+    }
+
+    /// As [`PreparedEntry::new`], with a salt the caller drew (see [`random_salts`]).
+    pub fn with_salt(
+        source: &str,
+        received_at_ns: i64,
+        class_uid: u32,
+        salt: Salt,
+        event: &[u8],
+        raw: &[u8],
+    ) -> Result<Self> {
         validate_source(source)?;
-        for (what, body) in [("event", &event), ("raw input", &raw)] {
+        for (what, body) in [("event", event), ("raw input", raw)] {
             if body.len() > MAX_BODY_BYTES {
                 return Err(StoreError::InvalidRequest(format!(
                     "{what} of {} bytes exceeds the {MAX_BODY_BYTES}-byte limit",
@@ -45,34 +82,34 @@ impl PreparedEntry {
                 )));
             }
         }
-        let mut salt = [0u8; SALT_SIZE];
-        getrandom::fill(&mut salt).map_err(|e| {
-            StoreError::io(
-                "read random salt",
-                "getrandom",
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
+        let mut record = Vec::with_capacity(BODY_EVENT_AT + event.len() + raw.len() + 4);
+        record.extend_from_slice(&[0u8; BODY_SEQ_LEN]);
+        record.extend_from_slice(&salt);
+        record.extend_from_slice(&(event.len() as u32).to_be_bytes());
+        record.extend_from_slice(event);
+        record.extend_from_slice(raw);
+        let mut rest_crc = crc32fast::Hasher::new();
+        rest_crc.update(&record[BODY_SEQ_LEN..]);
         Ok(PreparedEntry {
             received_at_ns,
             class_uid,
             source: source.to_string(),
-            event_digest: salted_digest(&salt, &event),
-            raw_digest: salted_digest(&salt, &raw),
-            salt,
-            event,
-            raw,
+            event_digest: salted_digest(&salt, event),
+            raw_digest: salted_digest(&salt, raw),
+            record,
+            rest_crc,
+            event_len: event.len(),
         })
-    }
-
-    /// The raw input bytes.
-    pub fn raw(&self) -> &[u8] {
-        &self.raw
     }
 
     /// The canonical event bytes.
     pub fn event(&self) -> &[u8] {
-        &self.event
+        &self.record[BODY_EVENT_AT..BODY_EVENT_AT + self.event_len]
+    }
+
+    /// The raw input bytes.
+    pub fn raw(&self) -> &[u8] {
+        &self.record[BODY_EVENT_AT + self.event_len..]
     }
 
     /// The OCSF class recorded in the header.
@@ -92,8 +129,44 @@ impl PreparedEntry {
         }
     }
 
+    /// Finish the body record for `seq`: write the seq and append the CRC of the whole record.
+    pub(crate) fn seal(&mut self, seq: u64) {
+        self.record[..BODY_SEQ_LEN].copy_from_slice(&seq.to_be_bytes());
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&self.record[..BODY_SEQ_LEN]);
+        crc.combine(&self.rest_crc);
+        self.record.extend_from_slice(&crc.finalize().to_be_bytes());
+    }
+
     /// Bytes this entry occupies in memory, for bounding a group.
     pub(crate) fn weight(&self) -> usize {
-        self.event.len() + self.raw.len() + 128
+        self.record.len() + 128
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{decode_body, encode_body};
+
+    #[test]
+    fn a_sealed_record_is_byte_identical_to_an_encoded_body() {
+        let salt = [9u8; SALT_SIZE];
+        let mut e = PreparedEntry::with_salt("src", 1, 3002, salt, b"{\"e\":1}", b"raw!").unwrap();
+        assert_eq!((e.event(), e.raw()), (&b"{\"e\":1}"[..], &b"raw!"[..]));
+        e.seal(123_456);
+        let mut want = Vec::new();
+        encode_body(&mut want, 123_456, &salt, b"{\"e\":1}", b"raw!");
+        assert_eq!(e.record, want);
+        assert_eq!(decode_body(&e.record).unwrap().seq, 123_456);
+    }
+
+    #[test]
+    fn salts_are_distinct() {
+        let salts = random_salts(64).unwrap();
+        let mut unique = salts.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 64);
     }
 }

@@ -18,7 +18,7 @@ use authtrail_ledger::tree::Frontier;
 use authtrail_ledger::{Hash, HASH_SIZE};
 
 use crate::error::{Result, StoreError};
-use crate::layout::{decode_body, segment_of, Layout, Slot, SLOT_SIZE};
+use crate::layout::{decode_body_ref, segment_of, Layout, Slot, SLOT_SIZE};
 
 /// The kinds of damage verification tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,14 +156,23 @@ impl LevelCursor {
     }
 }
 
-/// Reads body records of consecutive seqs, segment by segment.
+/// Reads body records of consecutive seqs, segment by segment, into one reused buffer.
 struct BodyCursor {
     layout: Layout,
     segment: Option<(u64, BufReader<File>, u64)>,
+    buf: Vec<u8>,
 }
 
 impl BodyCursor {
-    fn read(&mut self, seq: u64, slot: &Slot) -> std::io::Result<Vec<u8>> {
+    fn new(layout: Layout) -> Self {
+        BodyCursor {
+            layout,
+            segment: None,
+            buf: Vec::new(),
+        }
+    }
+
+    fn read(&mut self, seq: u64, slot: &Slot) -> std::io::Result<&[u8]> {
         let seg = segment_of(seq);
         if self.segment.as_ref().map(|s| s.0) != Some(seg) {
             let f = File::open(self.layout.segment(seg))?;
@@ -175,11 +184,86 @@ impl BodyCursor {
         if *pos != slot.body_offset {
             reader.seek(SeekFrom::Start(slot.body_offset))?;
         }
-        let mut buf = vec![0u8; slot.body_len as usize];
-        reader.read_exact(&mut buf)?;
+        self.buf.resize(slot.body_len as usize, 0);
+        reader.read_exact(&mut self.buf)?;
         *pos = slot.body_offset + u64::from(slot.body_len);
-        Ok(buf)
+        Ok(&self.buf)
     }
+}
+
+/// The first entry in `[from, to)` whose body does not check out, and why. Stops quietly at a
+/// slot that does not decode: the structure pass reports (or forgives) those.
+fn first_bad_body(
+    layout: &Layout,
+    from: u64,
+    to: u64,
+) -> std::io::Result<Option<(u64, &'static str)>> {
+    let mut headers = BufReader::with_capacity(1 << 20, File::open(layout.headers())?);
+    headers.seek(SeekFrom::Start(from * SLOT_SIZE as u64))?;
+    let mut bodies = BodyCursor::new(layout.clone());
+    let mut slot_buf = vec![0u8; SLOT_SIZE];
+    for pos in from..to {
+        headers.read_exact(&mut slot_buf)?;
+        let Ok(slot) = Slot::decode(&slot_buf) else {
+            return Ok(None);
+        };
+        let Ok(header) = EntryHeader::decode(&slot.header) else {
+            return Ok(None);
+        };
+        let body = match bodies.read(pos, &slot) {
+            Ok(bytes) => decode_body_ref(bytes).ok(),
+            Err(_) => None,
+        };
+        let problem = match body {
+            Some(b) if b.seq == pos => {
+                let check = header.check_bodies(b.salt, b.event, b.raw);
+                match (check.event_ok, check.raw_ok) {
+                    (true, true) => None,
+                    (false, false) => {
+                        Some("event and raw bodies do not match the header's digests")
+                    }
+                    (false, true) => Some("event body does not match the header's digest"),
+                    (true, false) => Some("raw body does not match the header's digest"),
+                }
+            }
+            _ => Some("body record unreadable or its checksum fails"),
+        };
+        if let Some(p) = problem {
+            return Ok(Some((pos, p)));
+        }
+    }
+    Ok(None)
+}
+
+/// Check the bodies of `[0, slots)` on all cores; the earliest failure wins.
+fn first_bad_body_parallel(layout: &Layout, slots: u64) -> Result<Option<(u64, &'static str)>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    let chunk = slots.div_ceil(threads.max(1)).max(1);
+    let results: Vec<std::io::Result<Option<(u64, &'static str)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..slots)
+            .step_by(chunk as usize)
+            .map(|from| {
+                let to = (from + chunk).min(slots);
+                scope.spawn(move || first_bad_body(layout, from, to))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("body checker panicked")))
+            })
+            .collect()
+    });
+    let mut first: Option<(u64, &'static str)> = None;
+    for r in results {
+        if let Some((seq, why)) = r.map_err(|e| StoreError::io("read", layout.log_dir(), e))? {
+            if first.is_none_or(|(f, _)| seq < f) {
+                first = Some((seq, why));
+            }
+        }
+    }
+    Ok(first)
 }
 
 /// Verify the log in `dir`. `Ok(Err(damage))` is a log that fails verification.
@@ -245,11 +329,69 @@ pub fn verify_dir(
     let must_cover = checkpoint
         .size
         .max(options.trusted.as_ref().map_or(0, |t| t.size));
+    let (structure, bodies) = std::thread::scope(|scope| {
+        let bodies = scope.spawn(|| first_bad_body_parallel(&layout, slots));
+        let structure = check_structure(&layout, headers, slots, &checkpoint, options, must_cover);
+        let bodies = bodies
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Damaged("body checker panicked".into())));
+        (structure, bodies)
+    });
+    let (structure, bodies) = (structure?, bodies?);
+    Ok(combine(structure, bodies, &checkpoint, started))
+}
+
+/// What the structure pass found: the entries that are complete, and the first damage.
+struct Structure {
+    entries: u64,
+    root: Hash,
+    damage: Option<Damage>,
+}
+
+/// Merge the two passes: the earliest damage wins; on the same seq the structure pass names it
+/// (a moved or altered header also fails its body check). A body failure past the checkpoint is
+/// an incomplete tail, not damage.
+fn combine(
+    s: Structure,
+    bodies: Option<(u64, &'static str)>,
+    checkpoint: &Checkpoint,
+    started: Instant,
+) -> std::result::Result<Report, Damage> {
+    let body = bodies.filter(|(seq, _)| *seq < checkpoint.size);
+    match (s.damage, body) {
+        (Some(d), Some((seq, why))) if d.seq.is_none_or(|m| seq < m) => {
+            Err(damage(DamageKind::BodyAltered, Some(seq), why))
+        }
+        (Some(d), _) => Err(d),
+        (None, Some((seq, why))) => Err(damage(DamageKind::BodyAltered, Some(seq), why)),
+        (None, None) => {
+            // A torn body past the checkpoint ends the complete entries there.
+            let entries = match bodies {
+                Some((seq, _)) if seq < s.entries => seq,
+                _ => s.entries,
+            };
+            Ok(Report {
+                checkpoint: checkpoint.clone(),
+                entries,
+                beyond_checkpoint: entries - checkpoint.size,
+                root: s.root,
+                elapsed: started.elapsed(),
+            })
+        }
+    }
+}
+
+/// The structure pass: slots, seqs, the tree against every stored hash, the signed roots.
+fn check_structure(
+    layout: &Layout,
+    headers: File,
+    slots: u64,
+    checkpoint: &Checkpoint,
+    options: &VerifyOptions,
+    must_cover: u64,
+) -> Result<Structure> {
+    let headers_path = layout.headers();
     let mut reader = BufReader::with_capacity(1 << 20, headers);
-    let mut bodies = BodyCursor {
-        layout: layout.clone(),
-        segment: None,
-    };
     let mut levels: Vec<LevelCursor> = Vec::new();
     let mut frontier = Frontier::new();
     let mut slot_buf = vec![0u8; SLOT_SIZE];
@@ -266,7 +408,7 @@ pub fn verify_dir(
             Ok(s) => s,
             Err(_) if !covered => break, // an incomplete tail past the checkpoint
             Err(e) => {
-                return Ok(Err(damage(
+                return Ok(fail(damage(
                     DamageKind::EntryAltered,
                     Some(pos),
                     format!("slot checksum: {e:?}"),
@@ -277,7 +419,7 @@ pub fn verify_dir(
             Ok(h) => h,
             Err(_) if !covered => break,
             Err(e) => {
-                return Ok(Err(damage(
+                return Ok(fail(damage(
                     DamageKind::EntryAltered,
                     Some(pos),
                     e.to_string(),
@@ -288,8 +430,8 @@ pub fn verify_dir(
             if !covered {
                 break;
             }
-            return Ok(Err(misplaced(
-                &layout,
+            return Ok(fail(misplaced(
+                layout,
                 pos,
                 header.seq,
                 slots,
@@ -325,37 +467,11 @@ pub fn verify_dir(
                 seq: pos,
             });
         }
-        // Bodies: record integrity, then the salted digests.
-        let body_damage = match bodies
-            .read(pos, &slot)
-            .ok()
-            .and_then(|b| decode_body(&b).ok())
-        {
-            Some(body) if body.seq == pos => {
-                let check = header.check_bodies(&body.salt, &body.event, &body.raw);
-                match (check.event_ok, check.raw_ok) {
-                    (true, true) => None,
-                    (false, false) => {
-                        Some("event and raw bodies do not match the header's digests")
-                    }
-                    (false, true) => Some("event body does not match the header's digest"),
-                    (true, false) => Some("raw body does not match the header's digest"),
-                }
-            }
-            _ if !covered => break,
-            _ => Some("body record unreadable or its checksum fails"),
-        };
-        if let Some(detail) = body_damage {
-            return Ok(Err(match &pending {
-                Some(m) => m.damage(false),
-                None => damage(DamageKind::BodyAltered, Some(pos), detail),
-            }));
-        }
         entries = pos + 1;
         if let Some(t) = &options.trusted {
             // With a stored hash already in doubt, the signed root below decides what was altered.
             if entries == t.size && frontier.root() != t.root && pending.is_none() {
-                return Ok(Err(damage(
+                return Ok(fail(damage(
                     DamageKind::Fork,
                     None,
                     format!(
@@ -368,10 +484,10 @@ pub fn verify_dir(
         if entries == checkpoint.size {
             let root_ok = frontier.root() == checkpoint.root;
             if let Some(m) = &pending {
-                return Ok(Err(m.damage(root_ok)));
+                return Ok(fail(m.damage(root_ok)));
             }
             if !root_ok {
-                return Ok(Err(damage(
+                return Ok(fail(damage(
                     DamageKind::EntryAltered,
                     None,
                     format!(
@@ -383,22 +499,28 @@ pub fn verify_dir(
         }
     }
     if let Some(m) = &pending {
-        return Ok(Err(m.damage(false)));
+        return Ok(fail(m.damage(false)));
     }
     if entries < must_cover {
-        return Ok(Err(damage(
+        return Ok(fail(damage(
             DamageKind::Truncated,
             Some(entries),
             format!("only {entries} complete entries, the checkpoint covers {must_cover}"),
         )));
     }
-    Ok(Ok(Report {
-        checkpoint: checkpoint.clone(),
+    Ok(Structure {
         entries,
-        beyond_checkpoint: entries - checkpoint.size,
         root: frontier.root(),
-        elapsed: started.elapsed(),
-    }))
+        damage: None,
+    })
+}
+
+fn fail(d: Damage) -> Structure {
+    Structure {
+        entries: 0,
+        root: [0; HASH_SIZE],
+        damage: Some(d),
+    }
 }
 
 /// Name the damage when the slot at `pos` carries `found` as its seq.

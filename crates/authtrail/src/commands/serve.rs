@@ -54,10 +54,7 @@ pub fn run(data: &Path, listen: Option<String>, config: Option<&Path>) -> Result
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let state = AppState {
-        log: log.clone(),
-        limits,
-    };
+    let state = AppState::new(log.clone(), limits);
     let size = log.size();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&listen)

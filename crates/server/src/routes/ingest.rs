@@ -63,22 +63,30 @@ pub async fn post_events(
     let format = InputFormat::parse(params.format.as_deref().unwrap_or("json"))?;
     let source = params.source.unwrap_or_else(|| "http".to_string());
     let limits = state.limits;
+    let batch = {
+        let _permit = state.parsing.acquire().await.map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "server is shutting down",
+            )
+        })?;
+        blocking(move || Ok(prepare_batch(&bytes, format, &source, now_ns(), &limits)?)).await?
+    };
     let log = state.log.clone();
-    blocking(move || {
-        let batch = prepare_batch(&bytes, format, &source, now_ns(), &limits)?;
-        let count = batch.entries.len();
-        let range = log.append(batch.entries)?;
-        Ok(Json(json!({
-            "accepted": count,
-            "first_seq": range.start,
-            "last_seq": range.end - 1,
-            "unparsed": batch.summary.unparsed,
-            "by_class": batch.summary.by_class,
-            "unparsed_reasons": batch.summary.unparsed_reasons
-                .iter()
-                .map(|(line, reason)| json!({"line": line, "reason": reason}))
-                .collect::<Vec<_>>(),
-        })))
-    })
-    .await
+    let summary = batch.summary;
+    let count = batch.entries.len();
+    let entries = batch.entries;
+    let range = blocking(move || Ok(log.append(entries)?)).await?;
+    Ok(Json(json!({
+        "accepted": count,
+        "first_seq": range.start,
+        "last_seq": range.end - 1,
+        "unparsed": summary.unparsed,
+        "by_class": summary.by_class,
+        "unparsed_reasons": summary.unparsed_reasons
+            .iter()
+            .map(|(line, reason)| json!({"line": line, "reason": reason}))
+            .collect::<Vec<_>>(),
+    })))
 }
