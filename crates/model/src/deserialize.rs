@@ -1,6 +1,7 @@
 //! Reading an event from JSON: typed fields by name, other OCSF attributes kept in place, and
 //! everything else moved to `unmapped`.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -13,40 +14,86 @@ use crate::error::ModelError;
 use crate::event::Event;
 use crate::objects::{Endpoint, HttpRequest, Metadata, Service, Session, User};
 
-/// An event as read, before required fields are checked.
-#[derive(Default)]
-pub(crate) struct Partial {
-    class_uid: Option<u32>,
-    class_name: Option<String>,
-    category_uid: Option<u32>,
-    category_name: Option<String>,
-    activity_id: Option<i32>,
-    activity_name: Option<String>,
-    type_uid: Option<i64>,
-    type_name: Option<String>,
-    time: Option<i64>,
-    severity_id: Option<i32>,
-    severity: Option<String>,
-    status_id: Option<i32>,
-    status: Option<String>,
-    status_code: Option<String>,
-    status_detail: Option<String>,
-    message: Option<String>,
-    metadata: Option<Metadata>,
-    user: Option<User>,
-    actor: Option<Value>,
-    src_endpoint: Option<Endpoint>,
-    dst_endpoint: Option<Endpoint>,
-    service: Option<Service>,
-    session: Option<Session>,
-    auth_protocol_id: Option<i32>,
-    auth_protocol: Option<String>,
-    logon_type_id: Option<i32>,
-    logon_type: Option<String>,
-    is_mfa: Option<bool>,
-    http_request: Option<HttpRequest>,
-    other: BTreeMap<String, Value>,
-    unmapped: BTreeMap<String, Value>,
+/// Declares [`Partial`] with one optional slot per typed top-level field, the [`Key`] naming them,
+/// and [`Partial::read_typed`], which reads the value of such a key into its slot.
+macro_rules! typed_fields {
+    ($($field:ident: $ty:ty,)*) => {
+        /// An event as read, before required fields are checked.
+        #[derive(Default)]
+        pub(crate) struct Partial {
+            $($field: Option<$ty>,)*
+            time: Option<i64>,
+            other: BTreeMap<String, Value>,
+            unmapped: BTreeMap<String, Value>,
+        }
+
+        /// A top-level key: a typed field, `time`, `unmapped`, or any other key.
+        #[allow(non_camel_case_types)]
+        enum Key {
+            $($field,)*
+            time,
+            unmapped,
+            Other(String),
+        }
+
+        impl Key {
+            /// The key called `name`, unless it is an other key.
+            fn known(name: &str) -> Option<Key> {
+                match name {
+                    $(stringify!($field) => Some(Key::$field),)*
+                    "time" => Some(Key::time),
+                    "unmapped" => Some(Key::unmapped),
+                    _ => None,
+                }
+            }
+        }
+
+        impl Partial {
+            /// Read the value of a typed field's key into its slot; `false` for the other keys.
+            fn read_typed<'de, A: MapAccess<'de>>(
+                &mut self,
+                key: &Key,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                match key {
+                    $(Key::$field => read(map, &mut self.$field, stringify!($field))?,)*
+                    Key::time | Key::unmapped | Key::Other(_) => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+    };
+}
+
+typed_fields! {
+    class_uid: u32,
+    class_name: String,
+    category_uid: u32,
+    category_name: String,
+    activity_id: i32,
+    activity_name: String,
+    type_uid: i64,
+    type_name: String,
+    severity_id: i32,
+    severity: String,
+    status_id: i32,
+    status: String,
+    status_code: String,
+    status_detail: String,
+    message: String,
+    metadata: Metadata,
+    user: User,
+    actor: Value,
+    src_endpoint: Endpoint,
+    dst_endpoint: Endpoint,
+    service: Service,
+    session: Session,
+    auth_protocol_id: i32,
+    auth_protocol: String,
+    logon_type_id: i32,
+    logon_type: String,
+    is_mfa: bool,
+    http_request: HttpRequest,
 }
 
 impl Partial {
@@ -108,6 +155,7 @@ impl<'de> Deserialize<'de> for Event {
     }
 }
 
+/// Reads an event object into a [`Partial`].
 struct PartialVisitor;
 
 /// Read the next value into an optional slot, naming the field in any error.
@@ -156,6 +204,51 @@ fn read_time<'de, A: MapAccess<'de>>(map: &mut A, slot: &mut Option<i64>) -> Res
     Ok(())
 }
 
+/// Reads a top-level key without allocating unless it is an other key.
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    // Borrowed keys (`visit_borrowed_str`) come here too.
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(Key::known(v).unwrap_or_else(|| Key::Other(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
+        Ok(Key::known(&v).unwrap_or(Key::Other(v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Insert a key that must not be there yet; `prefix` goes before the key in the error.
+fn insert_new<E: de::Error>(
+    map: &mut BTreeMap<String, Value>,
+    key: String,
+    value: Value,
+    prefix: &str,
+) -> Result<(), E> {
+    match map.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            Ok(())
+        }
+        Entry::Occupied(slot) => Err(de::Error::custom(format!(
+            "duplicate field {prefix}{}",
+            slot.key()
+        ))),
+    }
+}
+
 impl<'de> Visitor<'de> for PartialVisitor {
     type Value = Partial;
 
@@ -165,64 +258,37 @@ impl<'de> Visitor<'de> for PartialVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Partial, A::Error> {
         let mut p = Partial::default();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "class_uid" => read(&mut map, &mut p.class_uid, &key)?,
-                "class_name" => read(&mut map, &mut p.class_name, &key)?,
-                "category_uid" => read(&mut map, &mut p.category_uid, &key)?,
-                "category_name" => read(&mut map, &mut p.category_name, &key)?,
-                "activity_id" => read(&mut map, &mut p.activity_id, &key)?,
-                "activity_name" => read(&mut map, &mut p.activity_name, &key)?,
-                "type_uid" => read(&mut map, &mut p.type_uid, &key)?,
-                "type_name" => read(&mut map, &mut p.type_name, &key)?,
-                "time" => read_time(&mut map, &mut p.time)?,
-                "severity_id" => read(&mut map, &mut p.severity_id, &key)?,
-                "severity" => read(&mut map, &mut p.severity, &key)?,
-                "status_id" => read(&mut map, &mut p.status_id, &key)?,
-                "status" => read(&mut map, &mut p.status, &key)?,
-                "status_code" => read(&mut map, &mut p.status_code, &key)?,
-                "status_detail" => read(&mut map, &mut p.status_detail, &key)?,
-                "message" => read(&mut map, &mut p.message, &key)?,
-                "metadata" => read(&mut map, &mut p.metadata, &key)?,
-                "user" => read(&mut map, &mut p.user, &key)?,
-                "actor" => read(&mut map, &mut p.actor, &key)?,
-                "src_endpoint" => read(&mut map, &mut p.src_endpoint, &key)?,
-                "dst_endpoint" => read(&mut map, &mut p.dst_endpoint, &key)?,
-                "service" => read(&mut map, &mut p.service, &key)?,
-                "session" => read(&mut map, &mut p.session, &key)?,
-                "auth_protocol_id" => read(&mut map, &mut p.auth_protocol_id, &key)?,
-                "auth_protocol" => read(&mut map, &mut p.auth_protocol, &key)?,
-                "logon_type_id" => read(&mut map, &mut p.logon_type_id, &key)?,
-                "logon_type" => read(&mut map, &mut p.logon_type, &key)?,
-                "is_mfa" => read(&mut map, &mut p.is_mfa, &key)?,
-                "http_request" => read(&mut map, &mut p.http_request, &key)?,
-                "unmapped" => {
+        while let Some(key) = map.next_key::<Key>()? {
+            if p.read_typed(&key, &mut map)? {
+                continue;
+            }
+            match key {
+                Key::time => read_time(&mut map, &mut p.time)?,
+                Key::unmapped => {
+                    // Read as a `Value`, as before, so that its own repeated keys (the last one
+                    // wins) and serde_json's special keys behave as they did.
                     let value: Value = map.next_value()?;
                     match value {
                         Value::Object(fields) => {
-                            for (k, v) in fields {
-                                if p.unmapped.insert(k.clone(), v).is_some() {
-                                    return Err(de::Error::custom(format!(
-                                        "duplicate field unmapped.{k}"
-                                    )));
-                                }
+                            for (key, value) in fields {
+                                insert_new(&mut p.unmapped, key, value, "unmapped.")?;
                             }
                         }
                         Value::Null => {}
                         _ => return Err(de::Error::custom("field unmapped: expected an object")),
                     }
                 }
-                _ => {
+                Key::Other(key) => {
                     let value: Value = map.next_value()?;
                     let slot = if is_ocsf_attribute(&key) {
                         &mut p.other
                     } else {
                         &mut p.unmapped
                     };
-                    if slot.insert(key.clone(), value).is_some() {
-                        return Err(de::Error::custom(format!("duplicate field {key}")));
-                    }
+                    insert_new(slot, key, value, "")?;
                 }
+                // Typed fields were read above.
+                _ => {}
             }
         }
         Ok(p)
