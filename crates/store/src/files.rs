@@ -8,7 +8,7 @@ use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use authtrail_ledger::tree::HashReader;
+use authtrail_ledger::tree::{Frontier, HashReader};
 use authtrail_ledger::{Hash, LedgerError, HASH_SIZE};
 
 use crate::error::{Result, StoreError};
@@ -117,6 +117,34 @@ impl LogFiles {
         for (l, f) in self.levels.read().map_err(poisoned)?.iter().enumerate() {
             f.sync_data()
                 .map_err(|e| StoreError::io("sync", self.layout.level(l as u8), e))?;
+        }
+        Ok(())
+    }
+
+    /// Hash `leaves` into the tree whose right edge is `frontier`, and store every subtree hash
+    /// they complete, one write per level.
+    pub(crate) fn append_leaves(
+        &self,
+        frontier: &mut Frontier,
+        leaves: impl IntoIterator<Item = Result<Hash>>,
+    ) -> Result<()> {
+        // Per level: index of the first new hash and the new hashes' bytes. Levels first appear
+        // in order (a subtree at level l completes only after one at level l - 1 has).
+        let mut pending: Vec<(u64, Vec<u8>)> = Vec::new();
+        for leaf in leaves {
+            frontier.append(leaf?, |level, index, hash| {
+                let l = usize::from(level);
+                if pending.len() == l {
+                    pending.push((index, Vec::new()));
+                }
+                pending[l].1.extend_from_slice(&hash);
+                Ok(())
+            })?;
+        }
+        for (level, (first, bytes)) in pending.iter().enumerate() {
+            self.level(level as u8)?
+                .write_all_at(bytes, first * HASH_SIZE as u64)
+                .map_err(|e| StoreError::io("write hashes", self.layout.level(level as u8), e))?;
         }
         Ok(())
     }

@@ -60,7 +60,9 @@ impl PreparedEntry {
         event: Vec<u8>,
         raw: Vec<u8>,
     ) -> Result<Self> {
-        let salt = random_salts(1)?.pop().unwrap_or([0; SALT_SIZE]);
+        let salt = random_salts(1)?
+            .pop()
+            .ok_or_else(|| StoreError::InvalidRequest("no salt drawn".into()))?;
         Self::with_salt(source, received_at_ns, class_uid, salt, &event, &raw)
     }
 

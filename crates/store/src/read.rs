@@ -4,7 +4,7 @@
 
 use authtrail_ledger::entry::EntryHeader;
 use authtrail_ledger::note::NoteVerifier;
-use authtrail_ledger::tile::{push_bundle_entry, read_hash_tile, TileId, TILE_HEIGHT};
+use authtrail_ledger::tile::{push_bundle_entry, TileId, TILE_HEIGHT};
 use authtrail_ledger::tree::root_at;
 use authtrail_ledger::{proof, Hash};
 
@@ -57,7 +57,8 @@ pub(crate) fn tile(files: &LogFiles, bound: u64, id: TileId) -> Result<Vec<u8>> 
                     id.path()
                 )));
             }
-            Ok(read_hash_tile(files, id)?)
+            // One positioned read of the whole tile from the level's file.
+            files.read_hashes(tree_level as u8, id.first(), u64::from(id.width))
         }
         None => {
             if end > bound {

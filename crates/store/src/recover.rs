@@ -7,8 +7,6 @@
 //! at the first that is incomplete. Nothing acknowledged is cut: an acknowledged entry was
 //! fsynced whole, so it passes these checks.
 
-use std::os::unix::fs::FileExt;
-
 use authtrail_ledger::entry::EntryHeader;
 use authtrail_ledger::hash::leaf_hash;
 use authtrail_ledger::tree::Frontier;
@@ -110,26 +108,10 @@ pub(crate) fn recover(files: &LogFiles, checkpoint_size: u64) -> Result<Recovere
                 .map_err(|e| StoreError::io("truncate", files.layout.level(level), e))?;
         }
     }
-    let mut pending: Vec<(u64, Vec<u8>)> = Vec::new();
-    for seq in start..size {
-        let slot = files.read_slot(seq)?;
-        frontier.append(leaf_hash(&slot.header), |level, index, hash| {
-            let l = usize::from(level);
-            if pending.len() <= l {
-                pending.resize_with(l + 1, || (index, Vec::new()));
-            }
-            pending[l].1.extend_from_slice(&hash);
-            Ok(())
-        })?;
-    }
-    for (level, (first, bytes)) in pending.iter().enumerate() {
-        if !bytes.is_empty() {
-            files
-                .level(level as u8)?
-                .write_all_at(bytes, first * HASH_SIZE as u64)
-                .map_err(|e| StoreError::io("write hashes", files.layout.level(level as u8), e))?;
-        }
-    }
+    files.append_leaves(
+        &mut frontier,
+        (start..size).map(|seq| Ok(leaf_hash(&files.read_slot(seq)?.header))),
+    )?;
     files.sync_levels()?;
     Ok(Recovered {
         size,

@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use authtrail_ledger::hash::leaf_hash;
 use authtrail_ledger::tree::Frontier;
-use authtrail_ledger::HASH_SIZE;
 
 use crate::error::{Result, StoreError};
 use crate::layout::{segment_of, Slot, SEGMENT_ENTRIES, SLOT_SIZE};
@@ -176,31 +175,9 @@ impl Writer {
 
     /// Hash the new leaves into the tree and store every completed subtree hash.
     fn integrate(&mut self, leaves: &[Vec<u8>]) -> Result<()> {
-        let files = &self.shared.files;
-        // Per level: index of the first new hash and the new hashes' bytes.
-        let mut pending: Vec<(u64, Vec<u8>)> = Vec::new();
-        for leaf in leaves {
-            self.frontier
-                .append(leaf_hash(leaf), |level, index, hash| {
-                    let l = usize::from(level);
-                    if pending.len() <= l {
-                        pending.resize_with(l + 1, || (u64::MAX, Vec::new()));
-                    }
-                    if pending[l].0 == u64::MAX {
-                        pending[l].0 = index;
-                    }
-                    pending[l].1.extend_from_slice(&hash);
-                    Ok(())
-                })?;
-        }
-        for (level, (first, bytes)) in pending.iter().enumerate() {
-            if bytes.is_empty() {
-                continue;
-            }
-            let f = files.level(level as u8)?;
-            f.write_all_at(bytes, first * HASH_SIZE as u64)
-                .map_err(|e| StoreError::io("write hashes", files.layout.level(level as u8), e))?;
-        }
+        self.shared
+            .files
+            .append_leaves(&mut self.frontier, leaves.iter().map(|l| Ok(leaf_hash(l))))?;
         self.shared
             .integrated
             .store(self.frontier.size(), Ordering::Release);
