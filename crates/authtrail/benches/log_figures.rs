@@ -35,6 +35,12 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
+mod common;
+use common::{
+    bench_main, children_cpu_seconds, cpu_seconds, env_flag, env_parse, env_phases, fmt_num,
+    machine_busy_seconds, proc_stat, temp_dir, Report, Rng,
+};
+
 /// The server binary under test.
 const AUTHTRAIL: &str = env!("CARGO_BIN_EXE_authtrail");
 
@@ -87,39 +93,9 @@ struct Knobs {
     strict: bool,
 }
 
-fn env_parse<T: std::str::FromStr>(name: &str, default: T) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .replace('_', "")
-            .parse()
-            .map_err(|e| anyhow!("{name}={v:?}: {e}")),
-        _ => Ok(default),
-    }
-}
-
-fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
 impl Knobs {
     fn from_env() -> Result<Knobs> {
-        let phases = std::env::var("AUTHTRAIL_BENCH_PHASES")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| {
-                v.split([',', ' '])
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect::<BTreeSet<_>>()
-            })
-            .unwrap_or_else(|| PHASES.iter().map(|s| s.to_string()).collect());
-        if let Some(bad) = phases.iter().find(|p| !PHASES.contains(&p.as_str())) {
-            bail!("AUTHTRAIL_BENCH_PHASES: unknown phase {bad:?} (known: {PHASES:?})");
-        }
+        let phases: BTreeSet<String> = env_phases("AUTHTRAIL_BENCH_PHASES", &PHASES)?;
         let pg_type = std::env::var("AUTHTRAIL_BENCH_PG_EVENT").unwrap_or_else(|_| "bytea".into());
         let knobs = Knobs {
             events: env_parse("AUTHTRAIL_BENCH_EVENTS", 400_000)?,
@@ -176,58 +152,6 @@ impl Knobs {
 // Figures
 // ---------------------------------------------------------------------------------------------
 
-/// Collected `FIGURE` lines, repeated in a summary at the end.
-#[derive(Default)]
-struct Report {
-    lines: Vec<String>,
-    missed: Vec<String>,
-}
-
-impl Report {
-    /// Print and keep one figure; `met` is None when the figure has no goal of its own.
-    fn figure(&mut self, name: &str, value: f64, unit: &str, goal: &str, met: Option<bool>) {
-        let verdict = match met {
-            Some(true) => ": MET",
-            Some(false) => ": MISSED",
-            None => "",
-        };
-        let line = format!(
-            "FIGURE {name} = {} {unit} (goal {goal}{verdict})",
-            fmt_num(value)
-        );
-        println!("{line}");
-        if met == Some(false) {
-            self.missed.push(name.to_string());
-        }
-        self.lines.push(line);
-    }
-
-    fn note(&mut self, line: String) {
-        println!("{line}");
-        self.lines.push(line);
-    }
-}
-
-fn fmt_num(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        // Thousands separated by commas, as the goals are written.
-        let s = format!("{:.0}", v);
-        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        format!("{sign}{out}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
 /// The `q`-quantile (0..=1) of sorted values, nearest rank.
 fn quantile<T: Copy>(sorted: &[T], q: f64) -> T {
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
@@ -238,20 +162,8 @@ fn quantile<T: Copy>(sorted: &[T], q: f64) -> T {
 // Events
 // ---------------------------------------------------------------------------------------------
 
-/// splitmix64: deterministic, fast, good enough to vary field values.
-struct Rng(u64);
-
+/// What only these events need of the shared generator.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.below(xs.len() as u64) as usize]
     }
@@ -561,50 +473,12 @@ impl Drop for Server {
     }
 }
 
-/// A process's parent pid and CPU seconds (user + system) used so far, from /proc.
-fn proc_stat(pid: &str) -> Option<(u32, f64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ppid = f.get(1)?.parse().ok()?;
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some((ppid, ticks / 100.0)) // USER_HZ is 100 on Linux
-}
-
-/// CPU seconds used so far by a process (or `self`, `thread-self`).
-fn cpu_seconds(pid: &str) -> Option<f64> {
-    proc_stat(pid).map(|(_, cpu)| cpu)
-}
-
-/// CPU seconds used so far by this process's finished, waited-for children (cutime + cstime).
-fn children_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
 /// Bytes a process caused to be written to storage so far, from /proc.
 fn write_bytes(pid: &str) -> Option<u64> {
     let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
     io.lines()
         .find_map(|l| l.strip_prefix("write_bytes: "))
         .and_then(|v| v.trim().parse().ok())
-}
-
-/// CPU seconds the whole machine spent busy (all cores, everything but idle and iowait).
-fn machine_busy_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
-    let f: Vec<f64> = cpu
-        .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal (guest time is already in user).
-    let busy = f.iter().take(8).sum::<f64>() - f.get(3)? - f.get(4)?;
-    Some(busy / 100.0)
 }
 
 /// Whose CPU time a phase is about.
@@ -1358,22 +1232,7 @@ fn parts_phase(
 // ---------------------------------------------------------------------------------------------
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if !args.iter().any(|a| a == "--bench") {
-        println!(
-            "log_figures: skipped in test mode; run `cargo bench -p authtrail --bench log_figures` or bench/run.sh"
-        );
-        return;
-    }
-    let code = match run() {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(e) => {
-            eprintln!("log_figures: error: {e:#}");
-            2
-        }
-    };
-    std::process::exit(code);
+    bench_main("log_figures", "bench/run.sh", run);
 }
 
 /// Run every phase asked for; Ok(false) when strict and a goal was missed.
@@ -1382,14 +1241,7 @@ fn run() -> Result<bool> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let tmp = match &knobs.tmp {
-        Some(dir) => tempfile::Builder::new()
-            .prefix("authtrail-bench-")
-            .tempdir_in(dir)?,
-        None => tempfile::Builder::new()
-            .prefix("authtrail-bench-")
-            .tempdir()?,
-    };
+    let tmp = temp_dir(knobs.tmp.as_deref(), "authtrail-bench-")?;
     let tmp_path = tmp.path().to_path_buf();
     let data = tmp_path.join("data");
     println!("log_figures: {AUTHTRAIL}");
@@ -1406,19 +1258,7 @@ fn run() -> Result<bool> {
 
     let mut report = Report::default();
     let result = rt.block_on(phases(&knobs, &data, &tmp_path, &mut report));
-    println!("\n==== summary ====");
-    for l in &report.lines {
-        println!("{l}");
-    }
-    if knobs.keep {
-        let kept = tmp.keep();
-        println!("kept {}", kept.display());
-    }
-    result?;
-    if !report.missed.is_empty() {
-        println!("missed goals: {}", report.missed.join(", "));
-    }
-    Ok(!knobs.strict || report.missed.is_empty())
+    report.finish(tmp, knobs.keep, knobs.strict, result)
 }
 
 async fn phases(knobs: &Knobs, data: &Path, tmp: &Path, report: &mut Report) -> Result<()> {
@@ -1664,10 +1504,12 @@ async fn phases(knobs: &Knobs, data: &Path, tmp: &Path, report: &mut Report) -> 
 /// Run a command to completion; its stdout and wall time. Fails on a non-zero exit.
 fn timed_cmd(cmd: &mut Command) -> Result<(String, f64)> {
     let started = Instant::now();
-    let children0 = children_cpu_seconds();
+    // The children's user + system CPU seconds so far.
+    let children = || children_cpu_seconds().map(|(user, sys)| user + sys);
+    let children0 = children();
     let out = cmd.stdin(Stdio::null()).output()?;
     let wall = started.elapsed().as_secs_f64();
-    if let Some((c0, c1)) = children0.zip(children_cpu_seconds()) {
+    if let Some((c0, c1)) = children0.zip(children()) {
         println!(
             "  ({:?}: {wall:.3} s wall, {:.2} s CPU)",
             cmd.get_args()

@@ -38,15 +38,31 @@ pub enum Command {
         /// Configuration file (TOML).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Listen for syslog over UDP at this address (e.g. 0.0.0.0:514); repeatable.
+        #[arg(long, value_name = "ADDR")]
+        syslog_udp: Vec<String>,
+        /// Listen for syslog over TCP (newline or octet-counted framing) at this address; repeatable.
+        #[arg(long, value_name = "ADDR")]
+        syslog_tcp: Vec<String>,
+        /// Follow this file or glob (format auto, source `file`); repeatable.
+        #[arg(long, value_name = "PATH")]
+        tail: Vec<String>,
     },
-    /// Append OCSF JSON files (object, array or NDJSON; `-` for stdin) through the ingest pipeline.
+    /// Append files (`-` for stdin) through the ingest pipeline; prints counts per kind and parser.
     Ingest {
-        /// Input format: json (aliases ocsf, ndjson, auto).
-        #[arg(long, default_value = "json")]
+        /// Input format: json (aliases ocsf, ndjson), auto (per line), syslog (aliases sshd, pam,
+        /// sudo, su, authlog), auditd, nginx, envoy, authelia, authentik.
+        #[arg(long, default_value = "auto")]
         format: String,
         /// Source name recorded in each entry.
         #[arg(long, default_value = "cli")]
         source: String,
+        /// Configuration file (TOML) for parser settings: timezone, [gateway], max_line_bytes.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Zone of timestamps that carry none (IANA name, default UTC).
+        #[arg(long)]
+        timezone: Option<String>,
         /// Files to read; `-` reads standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,

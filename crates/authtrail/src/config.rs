@@ -2,7 +2,13 @@
 
 use std::path::Path;
 
+use std::net::IpAddr;
+
 use anyhow::{Context, Result};
+use authtrail_ingest::parse::gateway::GatewayConfig;
+use authtrail_ingest::ParseConfig;
+use ipnet::IpNet;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 /// Settings of `authtrail serve`.
@@ -21,6 +27,105 @@ pub struct ServeConfig {
     pub checkpoint_interval_ms: Option<u64>,
     /// Log name used when the data directory is created.
     pub origin: Option<String>,
+    /// Longest text line kept whole, in bytes; longer lines are stored cut and flagged.
+    pub max_line_bytes: Option<usize>,
+    /// Zone of log timestamps that carry none (classic syslog, nginx error log): an IANA name.
+    pub timezone: Option<String>,
+    /// How gateway access logs are read.
+    #[serde(default)]
+    pub gateway: GatewaySettings,
+    /// Syslog listeners.
+    #[serde(default)]
+    pub syslog: Vec<SyslogSettings>,
+    /// Files to follow.
+    #[serde(default)]
+    pub tail: Vec<TailSettings>,
+}
+
+/// One `[[tail]]` entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TailSettings {
+    /// A file path or glob pattern.
+    pub path: String,
+    /// Input format (default `auto`).
+    pub format: Option<String>,
+    /// Source name recorded on the entries (default `file`).
+    pub source: Option<String>,
+    /// Where to start in a file seen for the first time: `beginning` (default) or `end`.
+    pub start_at: Option<String>,
+    /// Poll interval in milliseconds (default 250).
+    pub poll_interval_ms: Option<u64>,
+}
+
+/// The `[gateway]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewaySettings {
+    /// Networks of proxies whose `X-Forwarded-For` is believed (CIDR or single addresses).
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Request paths that are authentication endpoints (exact, or prefix ending in `*`).
+    pub auth_paths: Option<Vec<String>>,
+    /// Cookie names that carry a session.
+    pub session_cookies: Option<Vec<String>>,
+}
+
+/// One `[[syslog]]` listener.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyslogSettings {
+    /// Address to listen on, e.g. `0.0.0.0:514`.
+    pub listen: String,
+    /// `udp` or `tcp` (newline or octet-counted framing, detected per message).
+    pub transport: String,
+    /// Input format (default `syslog`).
+    pub format: Option<String>,
+    /// Source name recorded on the entries (default `syslog`).
+    pub source: Option<String>,
+}
+
+impl GatewaySettings {
+    /// The gateway settings, defaults where unset.
+    pub fn build(&self) -> Result<GatewayConfig> {
+        let mut g = GatewayConfig::default();
+        if let Some(proxies) = &self.trusted_proxies {
+            g.trusted_proxies = proxies
+                .iter()
+                .map(|p| parse_network(p))
+                .collect::<Result<_>>()?;
+        }
+        if let Some(paths) = &self.auth_paths {
+            g.auth_paths = paths.clone();
+        }
+        if let Some(cookies) = &self.session_cookies {
+            g.session_cookies = cookies.clone();
+        }
+        Ok(g)
+    }
+}
+
+/// A CIDR network, or a single address as a one-address network.
+fn parse_network(text: &str) -> Result<IpNet> {
+    if let Ok(net) = text.parse::<IpNet>() {
+        return Ok(net);
+    }
+    let ip: IpAddr = text.parse().with_context(|| {
+        format!("gateway.trusted_proxies: {text:?} is not a network (CIDR) or an address")
+    })?;
+    Ok(IpNet::from(ip))
+}
+
+/// Parser settings from the zone name and the gateway table.
+pub fn parse_config(timezone: Option<&str>, gateway: &GatewaySettings) -> Result<ParseConfig> {
+    let zone = match timezone {
+        None => TimeZone::UTC,
+        Some(name) => TimeZone::get(name)
+            .with_context(|| format!("timezone: {name:?} is not a known IANA time zone"))?,
+    };
+    Ok(ParseConfig {
+        zone,
+        gateway: gateway.build()?,
+    })
 }
 
 impl ServeConfig {

@@ -9,6 +9,8 @@ pub struct Limits {
     pub max_event_bytes: usize,
     /// Most records in one batch.
     pub max_events_per_batch: usize,
+    /// Longest text line kept whole; longer ones are stored cut to this and flagged.
+    pub max_line_bytes: usize,
 }
 
 impl Default for Limits {
@@ -20,6 +22,8 @@ impl Default for Limits {
             max_event_bytes: 1024 * 1024,
             // Bounds the memory and the fsync group one request can occupy.
             max_events_per_batch: 100_000,
+            // Syslog's own limits are 1-8 KiB; 64 KiB leaves room for long access-log lines.
+            max_line_bytes: 64 * 1024,
         }
     }
 }

@@ -1,49 +1,156 @@
 //! The one path every input takes: decode → normalize → prepare entries for the log.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use authtrail_model::Event;
 use authtrail_store::PreparedEntry;
+use serde_json::Value;
 
-use crate::decode::{json, Record};
+use crate::decode::{json, lines, Record};
 use crate::error::IngestError;
 use crate::limits::Limits;
+use crate::parse::auto::{self, Shape};
+use crate::parse::text::escape_invalid_utf8;
+use crate::parse::{
+    auditd, authelia, authentik, envoy, nginx, syslog, ParseConfig, ParseContext, ParseResult,
+    Parser, Unrecognized,
+};
 
 /// Input formats the pipeline reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputFormat {
     /// OCSF JSON: one object, an array, or NDJSON.
     Json,
+    /// Text lines, each sent to the parser its shape calls for.
+    Auto,
+    /// Syslog lines from sshd, PAM, sudo and su (the program picks the parser).
+    Syslog,
+    /// The Linux audit log.
+    Auditd,
+    /// nginx access (combined or JSON) and error logs.
+    Nginx,
+    /// Envoy access logs (text or JSON, bare or in container-runtime lines).
+    Envoy,
+    /// Authelia logs (logfmt or JSON).
+    Authelia,
+    /// authentik event JSON.
+    Authentik,
 }
+
+/// Format names accepted, for messages.
+pub const FORMAT_NAMES: &str = "json (aliases ocsf, ndjson), auto, syslog (aliases sshd, pam, \
+                                sudo, su, authlog), auditd (alias audit), nginx, envoy, authelia, \
+                                authentik";
 
 impl InputFormat {
     /// Parse a format name as given on the command line or in `?format=`.
     pub fn parse(name: &str) -> Result<Self, IngestError> {
-        match name {
-            "json" | "ocsf" | "ndjson" | "auto" => Ok(InputFormat::Json),
-            other => Err(IngestError::UnknownFormat(other.to_string())),
-        }
+        Ok(match name {
+            "json" | "ocsf" | "ndjson" => InputFormat::Json,
+            "auto" => InputFormat::Auto,
+            "syslog" | "sshd" | "pam" | "sudo" | "su" | "authlog" => InputFormat::Syslog,
+            "auditd" | "audit" => InputFormat::Auditd,
+            "nginx" => InputFormat::Nginx,
+            "envoy" => InputFormat::Envoy,
+            "authelia" => InputFormat::Authelia,
+            "authentik" => InputFormat::Authentik,
+            other => return Err(IngestError::UnknownFormat(other.to_string())),
+        })
     }
 
-    /// The name recorded on unparsed events.
+    /// The format's name.
     pub fn name(&self) -> &'static str {
         match self {
             InputFormat::Json => "json",
+            InputFormat::Auto => "auto",
+            InputFormat::Syslog => "syslog",
+            InputFormat::Auditd => "auditd",
+            InputFormat::Nginx => "nginx",
+            InputFormat::Envoy => "envoy",
+            InputFormat::Authelia => "authelia",
+            InputFormat::Authentik => "authentik",
         }
     }
 }
 
-/// Counts of what a batch held.
+/// Counts of what a batch (or a whole input) held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BatchSummary {
     /// Records in the batch (all of them are appended).
     pub events: usize,
     /// Of which unparsed.
     pub unparsed: usize,
+    /// Of which cut to the line limit (stored truncated, and unparsed).
+    pub truncated: usize,
     /// Records per OCSF class name ("Unparsed" included).
     pub by_class: BTreeMap<String, usize>,
+    /// Records per kind: type and outcome, e.g. "Authentication: Logon (Failure)".
+    pub by_kind: BTreeMap<String, usize>,
+    /// Records per parser that handled them ("none" when no parser took the record).
+    pub by_parser: BTreeMap<String, usize>,
     /// The first few reasons records were unparsed, with their lines.
     pub unparsed_reasons: Vec<(usize, String)>,
+}
+
+impl BatchSummary {
+    /// Add another batch's counts (line numbers of its reasons are kept as they are).
+    pub fn merge(&mut self, other: &BatchSummary) {
+        self.events += other.events;
+        self.unparsed += other.unparsed;
+        self.truncated += other.truncated;
+        for (mine, theirs) in [
+            (&mut self.by_class, &other.by_class),
+            (&mut self.by_kind, &other.by_kind),
+            (&mut self.by_parser, &other.by_parser),
+        ] {
+            for (k, v) in theirs {
+                *mine.entry(k.clone()).or_default() += v;
+            }
+        }
+        for reason in &other.unparsed_reasons {
+            if self.unparsed_reasons.len() < MAX_REASONS {
+                self.unparsed_reasons.push(reason.clone());
+            }
+        }
+    }
+
+    fn count(&mut self, event: &Event, parser: Option<Parser>) {
+        self.events += 1;
+        let class = event
+            .class_name
+            .clone()
+            .unwrap_or_else(|| event.class_uid.to_string());
+        *self.by_class.entry(class).or_default() += 1;
+        let kind = if event.is_unparsed() {
+            "Unparsed".to_string()
+        } else {
+            format!(
+                "{} ({})",
+                event.type_name.as_deref().unwrap_or("?"),
+                event.status.as_deref().unwrap_or("?")
+            )
+        };
+        *self.by_kind.entry(kind).or_default() += 1;
+        let parser = parser.map_or("none", Parser::name);
+        *self.by_parser.entry(parser.to_string()).or_default() += 1;
+    }
+
+    fn note_unparsed(&mut self, line: usize, reason: &str) {
+        self.unparsed += 1;
+        if self.unparsed_reasons.len() < MAX_REASONS {
+            self.unparsed_reasons.push((line, reason.to_string()));
+        }
+    }
+}
+
+/// One message from a framed source (a syslog datagram or frame).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Message {
+    /// Its bytes (at most the line limit; the rest was not kept).
+    pub bytes: Vec<u8>,
+    /// Its length as sent, when larger than `bytes` (cut to the line limit).
+    pub original_len: usize,
 }
 
 /// A batch ready to append, with its summary.
@@ -57,7 +164,313 @@ pub struct PreparedBatch {
 /// How many unparsed reasons a summary keeps.
 const MAX_REASONS: usize = 10;
 
-/// Decode, normalize and prepare one batch; any error rejects the whole batch.
+/// Normalizes one input stream (a file, a connection, a request body) batch by batch, keeping
+/// what parsing carries from line to line (the inferred year of year-less timestamps).
+#[derive(Clone, Debug)]
+pub struct Normalizer {
+    format: InputFormat,
+    ctx: ParseContext,
+}
+
+/// One record normalized: the event, the parser that made it, and why it is unparsed if it is.
+#[derive(Clone, Debug)]
+pub struct Normalized {
+    /// The event (valid, or an unparsed event).
+    pub event: Event,
+    /// The parser that handled the record, if any did.
+    pub parser: Option<Parser>,
+    /// The reason, when the event is unparsed.
+    pub unparsed_reason: Option<String>,
+}
+
+impl Normalizer {
+    /// A new stream of `format` input.
+    pub fn new(format: InputFormat, config: Arc<ParseConfig>) -> Self {
+        Normalizer {
+            format,
+            ctx: ParseContext::new(config, 0),
+        }
+    }
+
+    /// Set the time of receipt used for unparsed records and year inference (ms since the epoch).
+    pub fn set_received_ms(&mut self, ms: i64) {
+        self.ctx.received_ms = ms;
+    }
+
+    /// The stream's format.
+    pub fn format(&self) -> InputFormat {
+        self.format
+    }
+
+    /// Split a body into records as this stream's format does.
+    pub fn records<'a>(
+        &self,
+        body: &'a [u8],
+        limits: &Limits,
+    ) -> Result<Vec<Record<'a>>, IngestError> {
+        let json_body = match self.format {
+            InputFormat::Json => true,
+            // A JSON array (or a pretty-printed document) cannot be read line by line.
+            InputFormat::Auto => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['),
+            _ => false,
+        };
+        let records = if json_body {
+            json::decode(body)?
+        } else {
+            let records = lines::split(body, limits.max_line_bytes);
+            match self.format {
+                InputFormat::Auditd | InputFormat::Auto => lines::group_audit_events(body, records),
+                _ => records,
+            }
+        };
+        if records.is_empty() {
+            return Err(IngestError::Empty);
+        }
+        if records.len() > limits.max_events_per_batch {
+            return Err(IngestError::TooManyEvents {
+                limit: limits.max_events_per_batch,
+            });
+        }
+        Ok(records)
+    }
+
+    /// Decode, normalize and prepare one batch; any error rejects the whole batch.
+    pub fn prepare(
+        &mut self,
+        body: &[u8],
+        source: &str,
+        received_at_ns: i64,
+        limits: &Limits,
+    ) -> Result<PreparedBatch, IngestError> {
+        check_source(source)?;
+        let records = self.records(body, limits)?;
+        self.prepare_records(records, source, received_at_ns, limits)
+    }
+
+    /// Normalize and prepare whole messages (syslog datagrams or frames), one record each.
+    pub fn prepare_messages(
+        &mut self,
+        messages: &[Message],
+        source: &str,
+        received_at_ns: i64,
+        limits: &Limits,
+    ) -> Result<PreparedBatch, IngestError> {
+        check_source(source)?;
+        let records = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Record {
+                raw: &m.bytes[..m.bytes.len().min(limits.max_line_bytes)],
+                line: i + 1,
+                original_len: m.original_len.max(m.bytes.len()),
+            })
+            .collect();
+        self.prepare_records(records, source, received_at_ns, limits)
+    }
+
+    fn prepare_records(
+        &mut self,
+        records: Vec<Record<'_>>,
+        source: &str,
+        received_at_ns: i64,
+        limits: &Limits,
+    ) -> Result<PreparedBatch, IngestError> {
+        for record in &records {
+            if record.raw.len() > limits.max_event_bytes {
+                return Err(IngestError::EventTooLarge {
+                    line: record.line,
+                    size: record.raw.len(),
+                    limit: limits.max_event_bytes,
+                });
+            }
+        }
+        self.ctx.received_ms = received_at_ns.div_euclid(1_000_000);
+        let mut summary = BatchSummary::default();
+        let salts = authtrail_store::prepare::random_salts(records.len())
+            .map_err(|e| IngestError::InvalidRequest(e.to_string()))?;
+        // Parsing carries state from record to record, so it runs in order; encoding and
+        // hashing each event does not, so large batches spread it over the cores.
+        let mut work = Vec::with_capacity(records.len());
+        for (record, salt) in records.into_iter().zip(salts) {
+            let normalized = self.normalize(&record);
+            if let Some(reason) = &normalized.unparsed_reason {
+                summary.note_unparsed(record.line, reason);
+            }
+            if record.is_truncated() {
+                summary.truncated += 1;
+            }
+            summary.count(&normalized.event, normalized.parser);
+            work.push((record, normalized.event, salt));
+        }
+        let entries = encode_all(&work, source, received_at_ns)?;
+        Ok(PreparedBatch { entries, summary })
+    }
+
+    /// The record as an OCSF event, or an unparsed event saying why it is not one.
+    pub fn normalize(&mut self, record: &Record<'_>) -> Normalized {
+        let received_ms = self.ctx.received_ms;
+        if record.is_truncated() {
+            let reason = format!(
+                "line of {} bytes is over the {}-byte line limit; stored cut to the limit",
+                record.original_len,
+                record.raw.len()
+            );
+            let mut event = Event::unparsed(&reason, self.format.name(), received_ms);
+            event
+                .metadata
+                .extra
+                .insert("is_truncated".into(), Value::Bool(true));
+            event
+                .metadata
+                .extra
+                .insert("untruncated_size".into(), Value::from(record.original_len));
+            return Normalized {
+                event,
+                parser: None,
+                unparsed_reason: Some(reason),
+            };
+        }
+        let (parser, result) = match self.format {
+            InputFormat::Json => (Some(Parser::Ocsf), ocsf(record.raw)),
+            _ => {
+                let text = escape_invalid_utf8(record.raw);
+                self.parse_text(&text)
+            }
+        };
+        let result = result.and_then(|mut event| {
+            if parser != Some(Parser::Ocsf) {
+                if let Some(p) = parser {
+                    event
+                        .metadata
+                        .extra
+                        .insert("log_format".into(), Value::from(p.name()));
+                }
+                event
+                    .normalize()
+                    .map_err(|e| Unrecognized::because(format!("invalid event: {e}")))?;
+            }
+            Ok(event)
+        });
+        match result {
+            Ok(event) => Normalized {
+                event,
+                parser,
+                unparsed_reason: None,
+            },
+            Err(why) => {
+                let reason = match parser {
+                    Some(p) => format!("{}: {why}", p.name()),
+                    None => why.to_string(),
+                };
+                let format = parser.map_or(self.format.name(), Parser::name);
+                Normalized {
+                    event: Event::unparsed(&reason, format, received_ms),
+                    parser,
+                    unparsed_reason: Some(reason),
+                }
+            }
+        }
+    }
+
+    fn parse_text(&mut self, text: &str) -> (Option<Parser>, ParseResult) {
+        let shape = match self.format {
+            InputFormat::Json => Shape::OcsfJson,
+            InputFormat::Syslog => Shape::Syslog,
+            InputFormat::Auditd => Shape::Auditd,
+            InputFormat::Nginx => Shape::Nginx,
+            InputFormat::Envoy => Shape::Envoy,
+            InputFormat::Authelia => Shape::Authelia,
+            InputFormat::Authentik => Shape::Authentik,
+            InputFormat::Auto => match auto::detect(text) {
+                Some(shape) => shape,
+                None => {
+                    return (
+                        None,
+                        Err(Unrecognized::new(
+                            "the line matches no format authtrail reads",
+                        )),
+                    )
+                }
+            },
+        };
+        let ctx = &mut self.ctx;
+        match shape {
+            Shape::OcsfJson => (Some(Parser::Ocsf), ocsf(text.as_bytes())),
+            Shape::Syslog => syslog::dispatch(text, ctx),
+            Shape::Auditd => (Some(Parser::Auditd), auditd::parse(text, ctx)),
+            Shape::Nginx => (Some(Parser::Nginx), nginx::parse(text, ctx)),
+            Shape::Envoy => (Some(Parser::Envoy), envoy::parse(text, ctx)),
+            Shape::Authelia => (Some(Parser::Authelia), authelia::parse(text, ctx)),
+            Shape::Authentik => (Some(Parser::Authentik), authentik::parse(text, ctx)),
+        }
+    }
+}
+
+/// A source name must be one the entry header can carry.
+fn check_source(source: &str) -> Result<(), IngestError> {
+    authtrail_store::prepare::validate_source_name(source)
+        .map_err(|e| IngestError::InvalidRequest(e.to_string()))
+}
+
+/// Batches smaller than this are encoded on the calling thread.
+const PARALLEL_ENCODE_MIN: usize = 4096;
+
+/// Encode and hash every event into an entry, in order, on up to four threads.
+fn encode_all(
+    work: &[(Record<'_>, Event, authtrail_ledger::entry::Salt)],
+    source: &str,
+    received_at_ns: i64,
+) -> Result<Vec<PreparedEntry>, IngestError> {
+    let encode = |items: &[(Record<'_>, Event, authtrail_ledger::entry::Salt)]| {
+        items
+            .iter()
+            .map(|(record, event, salt)| {
+                PreparedEntry::with_salt(
+                    source,
+                    received_at_ns,
+                    event.class_uid,
+                    *salt,
+                    &event.canonical_bytes(),
+                    record.raw,
+                )
+                .map_err(|e| IngestError::InvalidRequest(format!("line {}: {e}", record.line)))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if work.len() < PARALLEL_ENCODE_MIN || threads < 2 {
+        return encode(work);
+    }
+    let per_thread = work.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<PreparedEntry>, IngestError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || encode(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(IngestError::InvalidRequest(
+                        "an encoding thread panicked".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut entries = Vec::with_capacity(work.len());
+    for part in parts {
+        entries.extend(part?);
+    }
+    Ok(entries)
+}
+
+/// An OCSF JSON record, parsed and validated.
+fn ocsf(raw: &[u8]) -> ParseResult {
+    Event::from_json(raw).map_err(|e| Unrecognized::because(e.to_string()))
+}
+
+/// Decode, normalize and prepare one self-contained batch (a stream of its own).
 pub fn prepare_batch(
     body: &[u8],
     format: InputFormat,
@@ -65,73 +478,12 @@ pub fn prepare_batch(
     received_at_ns: i64,
     limits: &Limits,
 ) -> Result<PreparedBatch, IngestError> {
-    authtrail_store::prepare::validate_source_name(source)
-        .map_err(|e| IngestError::InvalidRequest(e.to_string()))?;
-    let records = match format {
-        InputFormat::Json => json::decode(body)?,
-    };
-    if records.len() > limits.max_events_per_batch {
-        return Err(IngestError::TooManyEvents {
-            limit: limits.max_events_per_batch,
-        });
-    }
-    let mut summary = BatchSummary::default();
-    let mut entries = Vec::with_capacity(records.len());
-    let salts = authtrail_store::prepare::random_salts(records.len())
-        .map_err(|e| IngestError::InvalidRequest(e.to_string()))?;
-    let received_ms = received_at_ns.div_euclid(1_000_000);
-    for (record, salt) in records.into_iter().zip(salts) {
-        check_size(&record, limits)?;
-        let event = normalize(&record, format, received_ms, &mut summary);
-        let class = event
-            .class_name
-            .clone()
-            .unwrap_or_else(|| event.class_uid.to_string());
-        *summary.by_class.entry(class).or_default() += 1;
-        summary.events += 1;
-        let entry = PreparedEntry::with_salt(
-            source,
-            received_at_ns,
-            event.class_uid,
-            salt,
-            &event.canonical_bytes(),
-            record.raw,
-        )
-        .map_err(|e| IngestError::InvalidRequest(format!("line {}: {e}", record.line)))?;
-        entries.push(entry);
-    }
-    Ok(PreparedBatch { entries, summary })
-}
-
-fn check_size(record: &Record<'_>, limits: &Limits) -> Result<(), IngestError> {
-    if record.raw.len() > limits.max_event_bytes {
-        return Err(IngestError::EventTooLarge {
-            line: record.line,
-            size: record.raw.len(),
-            limit: limits.max_event_bytes,
-        });
-    }
-    Ok(())
-}
-
-/// The record as an OCSF event, or an unparsed event saying why it is not one.
-fn normalize(
-    record: &Record<'_>,
-    format: InputFormat,
-    received_ms: i64,
-    summary: &mut BatchSummary,
-) -> Event {
-    match Event::from_json(record.raw) {
-        Ok(event) => event,
-        Err(e) => {
-            let reason = e.to_string();
-            summary.unparsed += 1;
-            if summary.unparsed_reasons.len() < MAX_REASONS {
-                summary.unparsed_reasons.push((record.line, reason.clone()));
-            }
-            Event::unparsed(&reason, format.name(), received_ms)
-        }
-    }
+    Normalizer::new(format, Arc::new(ParseConfig::default())).prepare(
+        body,
+        source,
+        received_at_ns,
+        limits,
+    )
 }
 
 #[cfg(test)]
@@ -196,6 +548,37 @@ mod tests {
             ),
             Err(IngestError::InvalidRequest(_))
         ));
-        assert!(InputFormat::parse("syslog").is_err());
+        assert!(InputFormat::parse("syslog").is_ok());
+        assert!(InputFormat::parse("gelf").is_err());
+        for name in ["authelia", "authentik"] {
+            assert_eq!(InputFormat::parse(name).map(|f| f.name()).ok(), Some(name));
+        }
+    }
+
+    #[test]
+    fn large_batches_are_encoded_in_parallel_in_input_order() {
+        let n = PARALLEL_ENCODE_MIN * 3 + 17;
+        let body: String = (0..n)
+            .map(|i| {
+                format!(
+                    "Dec 10 06:55:46 h sshd[{i}]: Invalid user u{i} from 10.0.{}.{}\n",
+                    i / 250,
+                    i % 250
+                )
+            })
+            .collect();
+        let batch = prepare_batch(
+            body.as_bytes(),
+            InputFormat::Syslog,
+            "test",
+            1_795_737_600_000_000_000,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(batch.entries.len(), n);
+        assert_eq!(batch.summary.unparsed, 0);
+        for (i, (entry, line)) in batch.entries.iter().zip(body.lines()).enumerate() {
+            assert_eq!(entry.raw(), line.as_bytes(), "entry {i}");
+        }
     }
 }

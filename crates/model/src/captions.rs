@@ -18,6 +18,148 @@ pub const AUTHENTICATION_ACTIVITIES: &[(i32, &str)] = &[
     (99, "Other"),
 ];
 
+/// Activities of Account Change (3001).
+pub const ACCOUNT_CHANGE_ACTIVITIES: &[(i32, &str)] = &[
+    (0, "Unknown"),
+    (1, "Create"),
+    (2, "Enable"),
+    (3, "Password Change"),
+    (4, "Password Reset"),
+    (5, "Disable"),
+    (6, "Delete"),
+    (7, "Attach Policy"),
+    (8, "Detach Policy"),
+    (9, "Lock"),
+    (10, "MFA Factor Enable"),
+    (11, "MFA Factor Disable"),
+    (12, "Unlock"),
+    (99, "Other"),
+];
+
+/// Activities of Authorize Session (3003).
+pub const AUTHORIZE_SESSION_ACTIVITIES: &[(i32, &str)] = &[
+    (0, "Unknown"),
+    (1, "Assign Privileges"),
+    (2, "Assign Groups"),
+    (3, "Assign Roles"),
+    (99, "Other"),
+];
+
+/// Activities of HTTP Activity (4002): the request methods.
+pub const HTTP_ACTIVITIES: &[(i32, &str)] = &[
+    (0, "Unknown"),
+    (1, "Connect"),
+    (2, "Delete"),
+    (3, "Get"),
+    (4, "Head"),
+    (5, "Options"),
+    (6, "Post"),
+    (7, "Put"),
+    (8, "Trace"),
+    (9, "Patch"),
+    (10, "ACL"),
+    (11, "Baseline Control"),
+    (12, "Bind"),
+    (13, "Check In"),
+    (14, "Check Out"),
+    (15, "Copy"),
+    (16, "Label"),
+    (17, "Link"),
+    (18, "Lock"),
+    (19, "Merge"),
+    (20, "Make Activity"),
+    (21, "Make Calendar"),
+    (22, "Make Collection"),
+    (23, "Make Redirect Reference"),
+    (24, "Make Workspace"),
+    (25, "Move"),
+    (26, "Order Patch"),
+    (27, "PRI"),
+    (28, "Property Find"),
+    (29, "Property Patch"),
+    (30, "Query"),
+    (31, "Rebind"),
+    (32, "Report"),
+    (33, "Search"),
+    (34, "Unbind"),
+    (35, "Un-Check Out"),
+    (36, "Unlink"),
+    (37, "Unlock"),
+    (38, "Update"),
+    (39, "Update Redirect Reference"),
+    (40, "Version Control"),
+    (99, "Other"),
+];
+
+/// Activities of API Activity (6003).
+pub const API_ACTIVITIES: &[(i32, &str)] = &[
+    (0, "Unknown"),
+    (1, "Create"),
+    (2, "Read"),
+    (3, "Update"),
+    (4, "Delete"),
+    (99, "Other"),
+];
+
+/// An OCSF event class authtrail models: its names and activities.
+#[derive(Debug)]
+pub struct ClassInfo {
+    /// `class_uid`.
+    pub uid: u32,
+    /// `class_name`.
+    pub name: &'static str,
+    /// `category_uid`.
+    pub category_uid: u32,
+    /// `category_name`.
+    pub category_name: &'static str,
+    /// The class's `activity_id` values and captions.
+    pub activities: &'static [(i32, &'static str)],
+}
+
+/// The classes authtrail accepts (DESIGN.md §2).
+pub const CLASSES: &[ClassInfo] = &[
+    ClassInfo {
+        uid: 3002,
+        name: "Authentication",
+        category_uid: 3,
+        category_name: "Identity & Access Management",
+        activities: AUTHENTICATION_ACTIVITIES,
+    },
+    ClassInfo {
+        uid: 3001,
+        name: "Account Change",
+        category_uid: 3,
+        category_name: "Identity & Access Management",
+        activities: ACCOUNT_CHANGE_ACTIVITIES,
+    },
+    ClassInfo {
+        uid: 3003,
+        name: "Authorize Session",
+        category_uid: 3,
+        category_name: "Identity & Access Management",
+        activities: AUTHORIZE_SESSION_ACTIVITIES,
+    },
+    ClassInfo {
+        uid: 4002,
+        name: "HTTP Activity",
+        category_uid: 4,
+        category_name: "Network Activity",
+        activities: HTTP_ACTIVITIES,
+    },
+    ClassInfo {
+        uid: 6003,
+        name: "API Activity",
+        category_uid: 6,
+        category_name: "Application Activity",
+        activities: API_ACTIVITIES,
+    },
+];
+
+/// The class with `class_uid` `uid`, if authtrail models it.
+pub fn class_info(uid: u32) -> Option<&'static ClassInfo> {
+    CLASSES.iter().find(|c| c.uid == uid)
+}
+
 /// Values of `severity_id`.
 pub const SEVERITIES: &[(i32, &str)] = &[
     (0, "Unknown"),
@@ -79,7 +221,8 @@ pub fn caption(table: &[(i32, &'static str)], id: i32) -> Option<&'static str> {
     table.iter().find(|(v, _)| *v == id).map(|(_, c)| *c)
 }
 
-/// Attributes OCSF defines for Authentication, its base event and the profiles (sorted).
+/// Top-level attributes OCSF defines for the classes authtrail models, their base events and the
+/// profiles (sorted).
 const OCSF_ATTRIBUTES: &[&str] = &[
     "account_switch_type",
     "account_switch_type_id",
@@ -91,6 +234,8 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "ai_agent",
     "ai_model",
     "api",
+    "app_name",
+    "app_protocol_name",
     "assignee",
     "assignee_group",
     "attacks",
@@ -109,8 +254,10 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "confidence",
     "confidence_id",
     "confidence_score",
+    "connection_info",
     "container",
     "count",
+    "cumulative_traffic",
     "data_classification",
     "data_classifications",
     "device",
@@ -121,9 +268,15 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "end_time",
     "end_time_dt",
     "enrichments",
+    "file",
     "firewall_rule",
+    "group",
+    "groups",
+    "http_cookies",
     "http_request",
     "http_response",
+    "http_status",
+    "iam_roles",
     "impact",
     "impact_id",
     "impact_score",
@@ -133,6 +286,7 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "is_new_logon",
     "is_remote",
     "is_suspected_breach",
+    "ja4_fingerprint_list",
     "load_balancer",
     "logon_process",
     "logon_type",
@@ -143,11 +297,18 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "message_context",
     "metadata",
     "namespace_pid",
+    "network_observation_point",
     "observables",
+    "observation_point",
+    "observation_point_id",
     "osint",
+    "packet_list",
+    "policies",
     "policy",
     "priority",
     "priority_id",
+    "privileges",
+    "proxy",
     "proxy_connection_info",
     "proxy_endpoint",
     "proxy_http_request",
@@ -157,6 +318,7 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "raw_data",
     "raw_data_hash",
     "raw_data_size",
+    "resources",
     "risk_details",
     "risk_level",
     "risk_level_id",
@@ -178,16 +340,19 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "time",
     "time_dt",
     "timezone_offset",
+    "tls",
     "trace",
+    "traffic",
     "type_name",
     "type_uid",
     "unmapped",
     "user",
+    "user_result",
     "verdict",
     "verdict_id",
 ];
 
-/// Whether OCSF defines `name` as a top-level attribute of Authentication events.
+/// Whether OCSF defines `name` as a top-level attribute of the classes authtrail models.
 pub fn is_ocsf_attribute(name: &str) -> bool {
     OCSF_ATTRIBUTES.binary_search(&name).is_ok()
 }

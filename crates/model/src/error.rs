@@ -29,7 +29,10 @@ pub enum ModelError {
         reason: String,
     },
     /// The class is not one this version of authtrail models.
-    #[error("class_uid {0} is not supported (supported: 3002 Authentication)")]
+    #[error(
+        "class_uid {0} is not supported (supported: 3001 Account Change, 3002 Authentication, \
+         3003 Authorize Session, 4002 HTTP Activity, 6003 API Activity)"
+    )]
     UnsupportedClass(u32),
 }
 

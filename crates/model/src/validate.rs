@@ -2,11 +2,9 @@
 
 use std::net::IpAddr;
 
-use crate::captions::{
-    caption, AUTHENTICATION_ACTIVITIES, AUTH_PROTOCOLS, LOGON_TYPES, SEVERITIES, STATUSES,
-};
+use crate::captions::{caption, class_info, AUTH_PROTOCOLS, LOGON_TYPES, SEVERITIES, STATUSES};
 use crate::error::ModelError;
-use crate::event::{Event, AUTHENTICATION_CLASS_UID};
+use crate::event::Event;
 
 /// Longest value allowed in a typed string field, in bytes.
 pub const MAX_FIELD_LEN: usize = 16 * 1024;
@@ -17,10 +15,9 @@ const TIME_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
 impl Event {
     /// Check the event against the schema and fill the captions and ids that follow from others.
     pub fn normalize(&mut self) -> Result<(), ModelError> {
-        if self.class_uid != AUTHENTICATION_CLASS_UID {
-            return Err(ModelError::UnsupportedClass(self.class_uid));
-        }
-        let activity = caption(AUTHENTICATION_ACTIVITIES, self.activity_id)
+        let class =
+            class_info(self.class_uid).ok_or(ModelError::UnsupportedClass(self.class_uid))?;
+        let activity = caption(class.activities, self.activity_id)
             .ok_or_else(|| enum_error("activity_id", self.activity_id))?;
         let severity = caption(SEVERITIES, self.severity_id)
             .ok_or_else(|| enum_error("severity_id", self.severity_id))?;
@@ -45,10 +42,13 @@ impl Event {
             }
         }
         if let Some(given) = self.category_uid {
-            if given != 3 {
+            if given != class.category_uid {
                 return Err(ModelError::invalid(
                     "category_uid",
-                    format!("{given} is not 3 (Identity & Access Management)"),
+                    format!(
+                        "{given} is not {} ({}), the category of class {}",
+                        class.category_uid, class.category_name, class.uid
+                    ),
                 ));
             }
         }
@@ -86,15 +86,14 @@ impl Event {
         }
         self.check_lengths()?;
 
-        self.class_name
-            .get_or_insert_with(|| "Authentication".into());
-        self.category_uid = Some(3);
+        self.class_name.get_or_insert_with(|| class.name.into());
+        self.category_uid = Some(class.category_uid);
         self.category_name
-            .get_or_insert_with(|| "Identity & Access Management".into());
+            .get_or_insert_with(|| class.category_name.into());
         self.activity_name.get_or_insert_with(|| activity.into());
         self.type_uid = Some(type_uid);
         self.type_name
-            .get_or_insert_with(|| format!("Authentication: {activity}"));
+            .get_or_insert_with(|| format!("{}: {activity}", class.name));
         self.severity.get_or_insert_with(|| severity.into());
         self.status.get_or_insert_with(|| status.into());
         Ok(())

@@ -119,11 +119,62 @@ fn invalid_values_are_named_with_their_field() {
         );
     }
     let mut v = minimal();
-    v["class_uid"] = json!(4002);
+    v["class_uid"] = json!(1007);
     assert_eq!(
         Event::from_json(v.to_string().as_bytes()).unwrap_err(),
-        ModelError::UnsupportedClass(4002)
+        ModelError::UnsupportedClass(1007)
     );
+    // An activity must be one of the event's own class.
+    let mut v = minimal();
+    v["class_uid"] = json!(3003);
+    v["activity_id"] = json!(7);
+    let err = Event::from_json(v.to_string().as_bytes()).unwrap_err();
+    assert!(
+        matches!(&err, ModelError::InvalidField { field, .. } if field == "activity_id"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sibling_classes_get_their_own_captions() {
+    let cases = [
+        (
+            3001,
+            4,
+            3,
+            "Account Change",
+            "Identity & Access Management",
+            "Password Reset",
+        ),
+        (
+            3003,
+            1,
+            3,
+            "Authorize Session",
+            "Identity & Access Management",
+            "Assign Privileges",
+        ),
+        (4002, 6, 4, "HTTP Activity", "Network Activity", "Post"),
+        (6003, 2, 6, "API Activity", "Application Activity", "Read"),
+    ];
+    for (class, activity, category, name, category_name, activity_name) in cases {
+        let mut v = minimal();
+        v["class_uid"] = json!(class);
+        v["activity_id"] = json!(activity);
+        let e = Event::from_json(v.to_string().as_bytes()).unwrap();
+        assert_eq!(e.class_name.as_deref(), Some(name));
+        assert_eq!(e.category_uid, Some(category));
+        assert_eq!(e.category_name.as_deref(), Some(category_name));
+        assert_eq!(e.activity_name.as_deref(), Some(activity_name));
+        assert_eq!(
+            e.type_uid,
+            Some(i64::from(class) * 100 + i64::from(activity))
+        );
+        assert_eq!(e.type_name, Some(format!("{name}: {activity_name}")));
+        let mut wrong = v.clone();
+        wrong["category_uid"] = json!(2);
+        assert!(Event::from_json(wrong.to_string().as_bytes()).is_err());
+    }
 }
 
 #[test]

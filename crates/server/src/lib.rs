@@ -20,6 +20,7 @@ use axum::Router;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/events", post(routes::ingest::post_events))
+        .route("/v1/raw", post(routes::ingest::post_raw))
         .route("/v1/entries/{seq}", get(routes::entries::get_entry))
         .route("/v1/proof/inclusion", get(routes::proofs::inclusion))
         .route("/v1/proof/consistency", get(routes::proofs::consistency))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use authtrail_ingest::Limits;
+use authtrail_ingest::{Limits, ParseConfig};
 use authtrail_store::EmbeddedLog;
 use tokio::sync::Semaphore;
 
@@ -13,17 +13,20 @@ pub struct AppState {
     pub log: Arc<EmbeddedLog>,
     /// Input limits.
     pub limits: Limits,
+    /// How text input is parsed (zone, gateway settings).
+    pub parse_config: Arc<ParseConfig>,
     /// Batches being parsed at once: one per core, so parsing never starves the log's writer.
     pub parsing: Arc<Semaphore>,
 }
 
 impl AppState {
-    /// State over `log` with `limits`, parsing as many batches at once as there are cores.
-    pub fn new(log: Arc<EmbeddedLog>, limits: Limits) -> Self {
+    /// State over `log` with `limits` and parser settings, parsing as many batches at once as there are cores.
+    pub fn new(log: Arc<EmbeddedLog>, limits: Limits, parse_config: Arc<ParseConfig>) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState {
             log,
             limits,
+            parse_config,
             parsing: Arc::new(Semaphore::new(cores)),
         }
     }

@@ -32,7 +32,11 @@ async fn start(limits: Limits) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
     keys::init(&Layout::new(dir.path()), ORIGIN).expect("init");
     let log = Arc::new(EmbeddedLog::open(dir.path(), LogOptions::default()).expect("open log"));
-    let app = router(AppState::new(log.clone(), limits));
+    let app = router(AppState::new(
+        log.clone(),
+        limits,
+        std::sync::Arc::new(authtrail_ingest::ParseConfig::default()),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -57,6 +61,7 @@ fn small_limits() -> Limits {
         max_body_bytes: 4096,
         max_event_bytes: 2048,
         max_events_per_batch: 1000,
+        max_line_bytes: 512,
     }
 }
 
@@ -334,7 +339,7 @@ async fn empty_bodies_unknown_formats_and_bad_sources_are_400() {
         let (status, v) = s.post("", body).await;
         assert_error(status, &v, StatusCode::BAD_REQUEST, "empty");
     }
-    let (status, v) = s.post("?format=syslog", event("x")).await;
+    let (status, v) = s.post("?format=gelf", event("x")).await;
     assert_error(status, &v, StatusCode::BAD_REQUEST, "unknown_format");
     let long = "s".repeat(65);
     for source in ["bad%20source", "", "caf%C3%A9", long.as_str()] {
@@ -585,4 +590,96 @@ async fn concurrent_batches_get_disjoint_ranges_covering_the_log() {
             assert_eq!(v["raw"].as_str(), Some(line.as_str()), "entry {seq}");
         }
     }
+}
+
+/// `POST /v1/raw`: text lines of any kind are all kept; what no parser understands is counted
+/// as unparsed with its reason, an over-long line is stored cut and flagged, invalid UTF-8 is
+/// stored exactly and shown escaped.
+#[tokio::test]
+async fn raw_lines_are_parsed_kept_and_counted() {
+    let server = start(small_limits()).await;
+    let long = format!("Dec 10 06:55:46 host sshd[1]: {}", "x".repeat(2000));
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        b"Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 203.0.113.9 port 5000 ssh2\n",
+    );
+    body.extend_from_slice(b"\x00\x01\x02\xff\xfe binary garbage\n");
+    body.extend_from_slice(
+        b"Dec 10 06:55:47 LabSZ sshd[24201]: Invalid user b\xffd from 203.0.113.10\n",
+    );
+    body.extend_from_slice(
+        b"<999>Dec 10 06:55:48 LabSZ sshd[1]: Accepted password for a from 1.2.3.4 port 1 ssh2\n",
+    );
+    body.extend_from_slice(long.as_bytes());
+    body.extend_from_slice(b"\n");
+    let resp = server
+        .http
+        .post(format!("{}/v1/raw?source=hostlogs", server.base))
+        .body(body.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v: Value = resp.json().await.expect("json");
+    assert_eq!(v["accepted"], 5, "{v}");
+    assert_eq!(v["unparsed"], 3, "{v}");
+    assert_eq!(v["truncated"], 1, "{v}");
+    assert_eq!(v["by_parser"]["sshd"], 2, "{v}");
+    let reasons = v["unparsed_reasons"].to_string();
+    assert!(reasons.contains("matches no format"), "{reasons}");
+    assert!(reasons.contains("bad syslog PRI"), "{reasons}");
+    assert!(reasons.contains("line limit"), "{reasons}");
+    let first = v["first_seq"].as_u64().expect("first_seq");
+
+    let entry = |seq: u64| {
+        let http = server.http.clone();
+        let base = server.base.clone();
+        async move {
+            http.get(format!("{base}/v1/entries/{seq}"))
+                .send()
+                .await
+                .expect("get")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let e = entry(first).await;
+    assert_eq!(e["event"]["class_uid"], 3002);
+    assert_eq!(e["event"]["status_id"], 2);
+    assert_eq!(e["event"]["user"]["name"], "root");
+    assert_eq!(e["event"]["src_endpoint"]["ip"], "203.0.113.9");
+    assert_eq!(e["event"]["metadata"]["log_format"], "sshd");
+    assert_eq!(e["header"]["source"], "hostlogs");
+    // Garbage: kept byte for byte, shown escaped.
+    let e = entry(first + 1).await;
+    assert_eq!(e["event"]["class_uid"], 0);
+    assert_eq!(
+        B64.decode(e["raw_b64"].as_str().unwrap()).unwrap(),
+        b"\x00\x01\x02\xff\xfe binary garbage"
+    );
+    assert_eq!(e["raw"], "\u{0}\u{1}\u{2}\\xff\\xfe binary garbage");
+    assert_eq!(e["raw_is_utf8"], false);
+    // Invalid UTF-8 inside a parsed line: the user name shows the byte escaped.
+    let e = entry(first + 2).await;
+    assert_eq!(e["event"]["user"]["name"], "b\\xffd");
+    // The long line: stored cut to the limit and flagged.
+    let e = entry(first + 4).await;
+    assert_eq!(e["event"]["metadata"]["is_truncated"], true);
+    assert_eq!(e["event"]["metadata"]["untruncated_size"], long.len());
+    assert_eq!(
+        B64.decode(e["raw_b64"].as_str().unwrap()).unwrap(),
+        &long.as_bytes()[..512]
+    );
+    // An unknown format is a 400 naming the formats.
+    let resp = server
+        .http
+        .post(format!("{}/v1/raw?format=gelf", server.base))
+        .body("x\n")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("auditd"), "{text}");
 }

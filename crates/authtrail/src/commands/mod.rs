@@ -14,18 +14,51 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
+use crate::config::{parse_config, ServeConfig};
 
 /// Run the command the user asked for.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let data = cli.data;
     match cli.command {
         Command::Init { origin } => init::run(&data, origin.as_deref()),
-        Command::Serve { listen, config } => serve::run(&data, listen, config.as_deref()),
+        Command::Serve {
+            listen,
+            config,
+            syslog_udp,
+            syslog_tcp,
+            tail,
+        } => serve::run(
+            &data,
+            serve::ServeArgs {
+                listen,
+                config: config.as_deref(),
+                syslog_udp,
+                syslog_tcp,
+                tail,
+            },
+        ),
         Command::Ingest {
             format,
             source,
+            config,
+            timezone,
             files,
-        } => ingest::run(&data, &format, &source, &files),
+        } => {
+            let settings = config
+                .as_deref()
+                .map(ServeConfig::load)
+                .transpose()?
+                .unwrap_or_default();
+            let zone = timezone.or(settings.timezone.clone());
+            ingest::run(ingest::IngestArgs {
+                data: &data,
+                format: &format,
+                source: &source,
+                files: &files,
+                parse_config: parse_config(zone.as_deref(), &settings.gateway)?,
+                max_line_bytes: settings.max_line_bytes,
+            })
+        }
         Command::Checkpoint => checkpoint::run(&data),
         Command::Verify {
             key,

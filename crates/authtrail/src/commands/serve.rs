@@ -1,27 +1,69 @@
-//! `authtrail serve`: the HTTP API on the embedded store.
+//! `authtrail serve`: the HTTP API and the syslog listeners on the embedded store.
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use authtrail_ingest::Limits;
+use authtrail_ingest::sources::syslog::{run_tcp, run_udp, SyslogSink};
+use authtrail_ingest::sources::tail::{Tail, TailConfig, TailSink};
+use authtrail_ingest::{InputFormat, Limits};
 use authtrail_server::{router, AppState};
 use authtrail_store::{EmbeddedLog, LogOptions};
 
-use crate::config::ServeConfig;
+use crate::config::{parse_config, ServeConfig, SyslogSettings, TailSettings};
 use crate::data_dir::ensure_initialized;
 
 /// Default listen address: loopback only, so a fresh install exposes nothing.
 const DEFAULT_LISTEN: &str = "127.0.0.1:7800";
 
+/// What `serve` was asked to do on its command line.
+pub struct ServeArgs<'a> {
+    /// HTTP listen address.
+    pub listen: Option<String>,
+    /// Configuration file.
+    pub config: Option<&'a Path>,
+    /// Syslog UDP listen addresses (beside the config file's).
+    pub syslog_udp: Vec<String>,
+    /// Syslog TCP listen addresses (beside the config file's).
+    pub syslog_tcp: Vec<String>,
+    /// Files or globs to follow (beside the config file's).
+    pub tail: Vec<String>,
+}
+
 /// Open (creating if needed) the data directory and serve until SIGINT or SIGTERM.
-pub fn run(data: &Path, listen: Option<String>, config: Option<&Path>) -> Result<ExitCode> {
+pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
+    let ServeArgs {
+        listen,
+        config,
+        syslog_udp,
+        syslog_tcp,
+        tail,
+    } = args;
     let config = config
         .map(ServeConfig::load)
         .transpose()?
         .unwrap_or_default();
+    let parse = Arc::new(parse_config(config.timezone.as_deref(), &config.gateway)?);
+    let mut tails = config.tail.clone();
+    tails.extend(tail.into_iter().map(|path| TailSettings {
+        path,
+        format: None,
+        source: None,
+        start_at: None,
+        poll_interval_ms: None,
+    }));
+    let mut listeners = config.syslog.clone();
+    for (transport, addrs) in [("udp", syslog_udp), ("tcp", syslog_tcp)] {
+        listeners.extend(addrs.into_iter().map(|listen| SyslogSettings {
+            listen,
+            transport: transport.into(),
+            format: None,
+            source: None,
+        }));
+    }
     let listen = listen
         .or(config.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
@@ -32,6 +74,7 @@ pub fn run(data: &Path, listen: Option<String>, config: Option<&Path>) -> Result
         max_events_per_batch: config
             .max_events_per_batch
             .unwrap_or(defaults.max_events_per_batch),
+        max_line_bytes: config.max_line_bytes.unwrap_or(defaults.max_line_bytes),
     };
     let mut options = LogOptions::default();
     if let Some(ms) = config.checkpoint_interval_ms {
@@ -54,8 +97,21 @@ pub fn run(data: &Path, listen: Option<String>, config: Option<&Path>) -> Result
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let state = AppState::new(log.clone(), limits);
+    let stop_tails = Arc::new(AtomicBool::new(false));
+    let mut tail_threads = Vec::new();
+    for settings in &tails {
+        let tail = build_tail(settings, data, &log, &parse, limits)?;
+        let stop = stop_tails.clone();
+        tail_threads.push(
+            std::thread::Builder::new()
+                .name("tail".into())
+                .spawn(move || tail.run(stop))
+                .context("starting a tail thread")?,
+        );
+    }
+    let state = AppState::new(log.clone(), limits, parse.clone());
     let size = log.size();
+    let syslog_log = log.clone();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
@@ -68,17 +124,106 @@ pub fn run(data: &Path, listen: Option<String>, config: Option<&Path>) -> Result
             "verifier key: {}",
             authtrail_ledger::note::Ed25519Signer::verifier(&signer)
         );
+        for settings in &tails {
+            println!("following {}", settings.path);
+        }
+        for settings in &listeners {
+            start_syslog(settings, &syslog_log, &parse, limits).await?;
+        }
+        println!("ready");
         axum::serve(listener, router(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving HTTP")
     })?;
+    stop_tails.store(true, Ordering::Relaxed);
+    for t in tail_threads {
+        let _ = t.join();
+    }
     let cp = log.close()?;
     eprintln!(
         "shut down cleanly; final checkpoint at size {}",
         cp.checkpoint.size
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A tail for one `[[tail]]` entry; its state lives in `DATA/sources/tail`.
+fn build_tail(
+    settings: &TailSettings,
+    data: &Path,
+    log: &Arc<EmbeddedLog>,
+    parse: &Arc<authtrail_ingest::ParseConfig>,
+    limits: Limits,
+) -> Result<Tail> {
+    let what = || format!("tail {}", settings.path);
+    let format =
+        InputFormat::parse(settings.format.as_deref().unwrap_or("auto")).with_context(what)?;
+    let source = settings.source.clone().unwrap_or_else(|| "file".into());
+    authtrail_store::prepare::validate_source_name(&source).with_context(what)?;
+    let start_at_end = match settings.start_at.as_deref() {
+        None | Some("beginning") => false,
+        Some("end") => true,
+        Some(other) => bail!(
+            "tail {}: start_at {other:?} is not beginning or end",
+            settings.path
+        ),
+    };
+    let config = TailConfig {
+        pattern: settings.path.clone(),
+        format,
+        source,
+        start_at_end,
+        poll_interval: Duration::from_millis(settings.poll_interval_ms.unwrap_or(250).max(10)),
+    };
+    let sink = TailSink {
+        log: log.clone(),
+        parse: parse.clone(),
+        limits,
+        state_dir: data.join("sources").join("tail"),
+    };
+    Tail::new(config, sink).with_context(what)
+}
+
+/// Bind one syslog listener and run it on the runtime until shutdown.
+async fn start_syslog(
+    settings: &SyslogSettings,
+    log: &Arc<EmbeddedLog>,
+    parse: &Arc<authtrail_ingest::ParseConfig>,
+    limits: Limits,
+) -> Result<()> {
+    let format = InputFormat::parse(settings.format.as_deref().unwrap_or("syslog"))
+        .with_context(|| format!("syslog listener {}", settings.listen))?;
+    let sink = SyslogSink {
+        log: log.clone(),
+        config: parse.clone(),
+        format,
+        source: settings.source.clone().unwrap_or_else(|| "syslog".into()),
+        limits,
+    };
+    authtrail_store::prepare::validate_source_name(&sink.source)
+        .with_context(|| format!("syslog listener {}", settings.listen))?;
+    let addr = &settings.listen;
+    match settings.transport.as_str() {
+        "udp" => {
+            let socket = tokio::net::UdpSocket::bind(addr)
+                .await
+                .with_context(|| format!("binding syslog UDP {addr}"))?;
+            let local = socket.local_addr().context("reading the bound address")?;
+            println!("syslog udp listening on {local}");
+            tokio::spawn(run_udp(socket, sink));
+        }
+        "tcp" => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding syslog TCP {addr}"))?;
+            let local = listener.local_addr().context("reading the bound address")?;
+            println!("syslog tcp listening on {local}");
+            tokio::spawn(run_tcp(listener, sink));
+        }
+        other => bail!("syslog listener {addr}: transport {other:?} is not udp or tcp"),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -152,6 +152,15 @@ impl Server {
         }
     }
 
+    /// The next line the server prints on stdout (after its start-up lines).
+    pub fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self._stdout
+            .read_line(&mut line)
+            .expect("read serve stdout");
+        line.trim_end().to_string()
+    }
+
     /// SIGKILL the server and reap it.
     pub fn kill(mut self) {
         self.kill_in_place();

@@ -30,6 +30,7 @@ pub fn decode(body: &[u8]) -> Result<Vec<Record<'_>>, IngestError> {
             Record {
                 raw,
                 line: lines.line_at(offset),
+                original_len: raw.len(),
             }
         })
         .collect())

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use authtrail_ingest::parse::text::escape_invalid_utf8;
 use authtrail_ledger::hash::leaf_hash;
 
 use crate::error::{blocking, ApiError};
@@ -39,7 +40,9 @@ pub async fn get_entry(
             "leaf_hash": B64.encode(leaf_hash(&e.header_bytes)),
             "salt": B64.encode(e.body.salt),
             "event": event,
-            "raw": String::from_utf8(e.body.raw.clone()).ok(),
+            // As text; bytes that are not UTF-8 shown as \xNN (raw_b64 has them exactly).
+            "raw": escape_invalid_utf8(&e.body.raw),
+            "raw_is_utf8": std::str::from_utf8(&e.body.raw).is_ok(),
             "raw_b64": B64.encode(&e.body.raw),
         })))
     })

@@ -1,6 +1,7 @@
-//! `POST /v1/events`: ingest a JSON object, array or NDJSON; answer after fsync.
+//! `POST /v1/events` (a JSON object, array or NDJSON) and `POST /v1/raw` (text lines: syslog,
+//! audit and access logs): ingest through the pipeline, answer after fsync.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use authtrail_ingest::received::now_ns;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::rejection::QueryRejection;
@@ -10,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use authtrail_ingest::{prepare_batch, InputFormat};
+use authtrail_ingest::{InputFormat, Normalizer};
 
 use crate::error::{blocking, ApiError};
 use crate::AppState;
@@ -18,7 +19,7 @@ use crate::AppState;
 /// Query parameters of an ingest request.
 #[derive(Debug, Deserialize)]
 pub struct IngestParams {
-    /// Input format (default `json`).
+    /// Input format (default `json` for `/v1/events`, `auto` for `/v1/raw`).
     pub format: Option<String>,
     /// Source name recorded in each entry header (default `http`).
     pub source: Option<String>,
@@ -35,20 +36,32 @@ fn too_large(limit: usize) -> ApiError {
     }
 }
 
-/// Current time in nanoseconds since the Unix epoch.
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// `POST /v1/events?format=F&source=S`.
 pub async fn post_events(
+    state: State<AppState>,
+    query: Result<Query<IngestParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    ingest(state, query, headers, body, "json").await
+}
+
+/// `POST /v1/raw?format=F&source=S`.
+pub async fn post_raw(
+    state: State<AppState>,
+    query: Result<Query<IngestParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    ingest(state, query, headers, body, "auto").await
+}
+
+async fn ingest(
     State(state): State<AppState>,
     query: Result<Query<IngestParams>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
+    default_format: &str,
 ) -> Result<Json<Value>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = state.limits.max_body_bytes;
@@ -60,7 +73,7 @@ pub async fn post_events(
         return Err(too_large(limit));
     }
     let bytes = to_bytes(body, limit).await.map_err(|_| too_large(limit))?;
-    let format = InputFormat::parse(params.format.as_deref().unwrap_or("json"))?;
+    let format = InputFormat::parse(params.format.as_deref().unwrap_or(default_format))?;
     let source = params.source.unwrap_or_else(|| "http".to_string());
     let limits = state.limits;
     let batch = {
@@ -71,7 +84,8 @@ pub async fn post_events(
                 "server is shutting down",
             )
         })?;
-        blocking(move || Ok(prepare_batch(&bytes, format, &source, now_ns(), &limits)?)).await?
+        let mut normalizer = Normalizer::new(format, state.parse_config.clone());
+        blocking(move || Ok(normalizer.prepare(&bytes, &source, now_ns(), &limits)?)).await?
     };
     let log = state.log.clone();
     let summary = batch.summary;
@@ -83,7 +97,10 @@ pub async fn post_events(
         "first_seq": range.start,
         "last_seq": range.end - 1,
         "unparsed": summary.unparsed,
+        "truncated": summary.truncated,
         "by_class": summary.by_class,
+        "by_kind": summary.by_kind,
+        "by_parser": summary.by_parser,
         "unparsed_reasons": summary.unparsed_reasons
             .iter()
             .map(|(line, reason)| json!({"line": line, "reason": reason}))

@@ -1,0 +1,13 @@
+//! Auto-detected input: each line sent to the parser its shape calls for, through the whole pipeline.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+use authtrail_ingest::InputFormat;
+
+fuzz_target!(|data: &[u8]| {
+    common::pipeline(InputFormat::Auto, data);
+});

@@ -1,0 +1,79 @@
+//! What the parsers' unit tests share: contexts, the event of a line that must parse, the
+//! event's user and source, and the checks each parser makes of lines it must refuse and of
+//! arbitrary text.
+
+use std::sync::Arc;
+
+use authtrail_model::Event;
+use serde_json::Value;
+
+use crate::parse::gateway::GatewayConfig;
+use crate::parse::{ParseConfig, ParseContext, ParseResult};
+
+/// A parser of one-line records.
+pub type LineParser = fn(&str, &mut ParseContext) -> ParseResult;
+
+/// A fresh stream with the default settings, received at `received_ms`.
+pub fn ctx_at(received_ms: i64) -> ParseContext {
+    ParseContext::new(Arc::new(ParseConfig::default()), received_ms)
+}
+
+/// A fresh stream with these gateway settings (the rest default), received at `received_ms`.
+pub fn gateway_ctx(gateway: GatewayConfig, received_ms: i64) -> ParseContext {
+    let config = ParseConfig {
+        gateway,
+        ..ParseConfig::default()
+    };
+    ParseContext::new(Arc::new(config), received_ms)
+}
+
+/// The validated event of a line that must parse.
+pub fn parsed(parse: LineParser, line: &str, ctx: &mut ParseContext) -> Event {
+    let mut e = parse(line, ctx).unwrap_or_else(|u| panic!("{line}: {u}"));
+    e.normalize().unwrap();
+    e
+}
+
+/// The user's name.
+pub fn user(e: &Event) -> Option<&str> {
+    e.user.as_ref()?.name.as_deref()
+}
+
+/// The source IP address.
+pub fn src(e: &Event) -> Option<&str> {
+    e.src_endpoint.as_ref()?.ip.as_deref()
+}
+
+/// A field of the HTTP request.
+pub fn http(e: &Event, key: &str) -> Option<Value> {
+    e.http_request.as_ref()?.extra.get(key).cloned()
+}
+
+/// Each `(line, reason)`: the line, parsed in a fresh context, is unrecognized for a reason that
+/// contains `reason`.
+pub fn assert_unrecognized<'a>(
+    parse: LineParser,
+    mut ctx: impl FnMut() -> ParseContext,
+    cases: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (line, reason) in cases {
+        match parse(line, &mut ctx()) {
+            Ok(e) => panic!("{line}: parsed as {e:?}"),
+            Err(u) => assert!(u.0.contains(reason), "{line}: {u}"),
+        }
+    }
+}
+
+/// Parse each text in a fresh context and validate and serialize what parses: nothing panics.
+pub fn parse_never_panics<'a>(
+    parse: LineParser,
+    mut ctx: impl FnMut() -> ParseContext,
+    texts: impl IntoIterator<Item = &'a str>,
+) {
+    for text in texts {
+        if let Ok(mut e) = parse(text, &mut ctx()) {
+            let _ = e.normalize();
+            let _ = e.canonical_bytes();
+        }
+    }
+}
