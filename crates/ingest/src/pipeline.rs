@@ -13,8 +13,8 @@ use crate::limits::Limits;
 use crate::parse::auto::{self, Shape};
 use crate::parse::text::escape_invalid_utf8;
 use crate::parse::{
-    auditd, authelia, authentik, envoy, nginx, syslog, ParseConfig, ParseContext, ParseResult,
-    Parser, Unrecognized,
+    auditd, auth0, authelia, authentik, cloudtrail, envoy, keycloak, nginx, okta, syslog,
+    ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
 };
 
 /// Input formats the pipeline reads.
@@ -36,12 +36,20 @@ pub enum InputFormat {
     Authelia,
     /// authentik event JSON.
     Authentik,
+    /// Okta System Log events (JSON: an array, NDJSON or one object).
+    Okta,
+    /// Auth0 tenant log events (JSON).
+    Auth0,
+    /// Keycloak events: log lines, or the event API's JSON.
+    Keycloak,
+    /// AWS CloudTrail records (JSON; `{"Records": [...]}` files are split).
+    CloudTrail,
 }
 
 /// Format names accepted, for messages.
 pub const FORMAT_NAMES: &str = "json (aliases ocsf, ndjson), auto, syslog (aliases sshd, pam, \
                                 sudo, su, authlog), auditd (alias audit), nginx, envoy, authelia, \
-                                authentik";
+                                authentik, okta, auth0, keycloak, cloudtrail";
 
 impl InputFormat {
     /// Parse a format name as given on the command line or in `?format=`.
@@ -55,6 +63,10 @@ impl InputFormat {
             "envoy" => InputFormat::Envoy,
             "authelia" => InputFormat::Authelia,
             "authentik" => InputFormat::Authentik,
+            "okta" => InputFormat::Okta,
+            "auth0" => InputFormat::Auth0,
+            "keycloak" => InputFormat::Keycloak,
+            "cloudtrail" | "aws-cloudtrail" => InputFormat::CloudTrail,
             other => return Err(IngestError::UnknownFormat(other.to_string())),
         })
     }
@@ -70,6 +82,10 @@ impl InputFormat {
             InputFormat::Envoy => "envoy",
             InputFormat::Authelia => "authelia",
             InputFormat::Authentik => "authentik",
+            InputFormat::Okta => "okta",
+            InputFormat::Auth0 => "auth0",
+            InputFormat::Keycloak => "keycloak",
+            InputFormat::CloudTrail => "cloudtrail",
         }
     }
 }
@@ -208,14 +224,24 @@ impl Normalizer {
         body: &'a [u8],
         limits: &Limits,
     ) -> Result<Vec<Record<'a>>, IngestError> {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
         let json_body = match self.format {
-            InputFormat::Json => true,
+            InputFormat::Json | InputFormat::Okta | InputFormat::Auth0 => true,
+            // `{"Records": [...]}` files and pretty-printed records are whole documents.
+            InputFormat::CloudTrail => true,
             // A JSON array (or a pretty-printed document) cannot be read line by line.
-            InputFormat::Auto => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['),
+            InputFormat::Auto => first == Some(&b'[') || starts_with_records_wrapper(body),
+            InputFormat::Keycloak => first == Some(&b'['),
             _ => false,
         };
         let records = if json_body {
-            json::decode(body)?
+            let records = json::decode(body)?;
+            match self.format {
+                InputFormat::CloudTrail | InputFormat::Auto => {
+                    json::split_records_wrappers(body, records)?
+                }
+                _ => records,
+            }
         } else {
             let records = lines::split(body, limits.max_line_bytes);
             match self.format {
@@ -381,6 +407,10 @@ impl Normalizer {
             InputFormat::Envoy => Shape::Envoy,
             InputFormat::Authelia => Shape::Authelia,
             InputFormat::Authentik => Shape::Authentik,
+            InputFormat::Okta => Shape::Okta,
+            InputFormat::Auth0 => Shape::Auth0,
+            InputFormat::Keycloak => Shape::Keycloak,
+            InputFormat::CloudTrail => Shape::CloudTrail,
             InputFormat::Auto => match auto::detect(text) {
                 Some(shape) => shape,
                 None => {
@@ -402,8 +432,26 @@ impl Normalizer {
             Shape::Envoy => (Some(Parser::Envoy), envoy::parse(text, ctx)),
             Shape::Authelia => (Some(Parser::Authelia), authelia::parse(text, ctx)),
             Shape::Authentik => (Some(Parser::Authentik), authentik::parse(text, ctx)),
+            Shape::Okta => (Some(Parser::Okta), okta::parse(text, ctx)),
+            Shape::Auth0 => (Some(Parser::Auth0), auth0::parse(text, ctx)),
+            Shape::Keycloak => (Some(Parser::Keycloak), keycloak::parse(text, ctx)),
+            Shape::CloudTrail => (Some(Parser::CloudTrail), cloudtrail::parse(text, ctx)),
         }
     }
+}
+
+/// Whether a body opens as a `{"Records": [...]}` document (an AWS CloudTrail file).
+fn starts_with_records_wrapper(body: &[u8]) -> bool {
+    let mut rest = body.iter().skip_while(|b| b.is_ascii_whitespace());
+    if rest.next() != Some(&b'{') {
+        return false;
+    }
+    let after: Vec<u8> = rest
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(9)
+        .copied()
+        .collect();
+    after == b"\"Records\""
 }
 
 /// A source name must be one the entry header can carry.
@@ -553,6 +601,18 @@ mod tests {
         for name in ["authelia", "authentik"] {
             assert_eq!(InputFormat::parse(name).map(|f| f.name()).ok(), Some(name));
         }
+    }
+
+    #[test]
+    fn records_wrappers_open_json_decoding_in_auto_mode() {
+        assert!(starts_with_records_wrapper(b" {\n \"Records\": [{}]}"));
+        assert!(!starts_with_records_wrapper(b"{\"class_uid\": 3002}"));
+        assert!(!starts_with_records_wrapper(b"Records"));
+        let normalizer = Normalizer::new(InputFormat::Auto, Arc::new(ParseConfig::default()));
+        let body = b"{\"Records\": [\n{\"a\": 1},\n{\"b\": 2}]}";
+        let records = normalizer.records(body, &Limits::default()).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].raw, b"{\"b\": 2}");
     }
 
     #[test]

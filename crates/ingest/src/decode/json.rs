@@ -36,6 +36,54 @@ pub fn decode(body: &[u8]) -> Result<Vec<Record<'_>>, IngestError> {
         .collect())
 }
 
+/// Replace each record that is a `{"Records": [...]}` document (as AWS CloudTrail files are)
+/// with the array's elements, each still a slice of `body`.
+pub fn split_records_wrappers<'a>(
+    body: &'a [u8],
+    records: Vec<Record<'a>>,
+) -> Result<Vec<Record<'a>>, IngestError> {
+    /// A CloudTrail file: the records, unparsed.
+    #[derive(serde::Deserialize)]
+    struct Wrapper<'a> {
+        #[serde(borrow, rename = "Records")]
+        records: Vec<&'a RawValue>,
+    }
+    if !records.iter().any(|r| memmem(r.raw, b"\"Records\"")) {
+        return Ok(records);
+    }
+    let mut lines = LineCounter::new(body);
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        let wrapper = if memmem(record.raw, b"\"Records\"") {
+            std::str::from_utf8(record.raw)
+                .ok()
+                .and_then(|text| serde_json::from_str::<Wrapper<'a>>(text).ok())
+        } else {
+            None
+        };
+        match wrapper {
+            Some(w) => {
+                for item in w.records {
+                    let raw = item.get().as_bytes();
+                    // Each element borrows from `body`, so its offset is the pointer distance.
+                    let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
+                    out.push(Record {
+                        raw,
+                        line: lines.line_at(offset),
+                        original_len: raw.len(),
+                    });
+                }
+            }
+            None => out.push(record),
+        }
+    }
+    Ok(out)
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 fn json_error(e: serde_json::Error) -> IngestError {
     let full = e.to_string();
     let message = match full.rfind(" at line ") {
@@ -134,5 +182,25 @@ mod tests {
     fn ndjson_of_arrays_keeps_each_array_as_a_record() {
         let nd = decode(b"[1]\n{\"a\":1}\n[2,3]").unwrap();
         assert_eq!(raws(&nd), vec![("[1]", 1), ("{\"a\":1}", 2), ("[2,3]", 3)]);
+    }
+}
+
+#[cfg(test)]
+mod wrapper_tests {
+    use super::*;
+
+    #[test]
+    fn records_wrappers_are_split_into_their_elements() {
+        let body = b"{\"Records\": [\n{\"a\":1},\n{\"b\":2}\n]}\n{\"c\":3}\n";
+        let records = split_records_wrappers(body, decode(body).unwrap()).unwrap();
+        let got: Vec<_> = records.iter().map(|r| (r.raw, r.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"{\"a\":1}"[..], 2),
+                (&b"{\"b\":2}"[..], 3),
+                (&b"{\"c\":3}"[..], 5)
+            ]
+        );
     }
 }

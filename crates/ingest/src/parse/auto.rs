@@ -19,6 +19,14 @@ pub enum Shape {
     Authelia,
     /// An authentik event (JSON).
     Authentik,
+    /// An Okta System Log event (JSON).
+    Okta,
+    /// An Auth0 log event (JSON).
+    Auth0,
+    /// A Keycloak event (log line or JSON).
+    Keycloak,
+    /// An AWS CloudTrail record (JSON).
+    CloudTrail,
 }
 
 /// The shape of a line, or `None` when it looks like nothing authtrail reads.
@@ -30,6 +38,9 @@ pub fn detect(line: &str) -> Option<Shape> {
     let b = line.as_bytes();
     if line.starts_with("time=\"") && line.contains(" remote_ip=") {
         return Some(Shape::Authelia);
+    }
+    if crate::parse::keycloak::looks_like(line) {
+        return Some(Shape::Keycloak);
     }
     if line.starts_with("type=") || line.starts_with("node=") {
         return Some(Shape::Auditd);
@@ -66,6 +77,14 @@ pub fn detect(line: &str) -> Option<Shape> {
 fn json_shape(line: &str) -> Shape {
     if line.contains("\"class_uid\"") {
         Shape::OcsfJson
+    } else if crate::parse::okta::looks_like(line) {
+        Shape::Okta
+    } else if crate::parse::auth0::looks_like(line) {
+        Shape::Auth0
+    } else if crate::parse::keycloak::looks_like(line) {
+        Shape::Keycloak
+    } else if crate::parse::cloudtrail::looks_like(line) {
+        Shape::CloudTrail
     } else if line.contains("\"response_code\"")
         || line.contains("\"upstream_cluster\"")
         || line.contains("\"downstream_remote_address\"")

@@ -13,16 +13,20 @@ use std::borrow::Cow;
 use authtrail_model::Event;
 
 pub mod auditd;
+pub mod auth0;
 pub mod authelia;
 pub mod authentik;
 pub mod auto;
 pub mod build;
 pub mod clock;
+pub mod cloudtrail;
 pub mod context;
 pub mod envoy;
 pub mod gateway;
 pub mod http_event;
+pub mod keycloak;
 pub mod nginx;
+pub mod okta;
 pub mod pam;
 pub mod sshd;
 pub mod su;
@@ -82,6 +86,14 @@ pub enum Parser {
     Authelia,
     /// authentik event JSON.
     Authentik,
+    /// Okta System Log.
+    Okta,
+    /// Auth0 tenant logs.
+    Auth0,
+    /// Keycloak events.
+    Keycloak,
+    /// AWS CloudTrail.
+    CloudTrail,
 }
 
 impl Parser {
@@ -98,6 +110,10 @@ impl Parser {
             Parser::Envoy => "envoy",
             Parser::Authelia => "authelia",
             Parser::Authentik => "authentik",
+            Parser::Okta => "okta",
+            Parser::Auth0 => "auth0",
+            Parser::Keycloak => "keycloak",
+            Parser::CloudTrail => "cloudtrail",
         }
     }
 }
