@@ -16,18 +16,6 @@ const PANTHER_FILE: &str = "auth0/panther-analysis/rule-tests.jsonl";
 /// Elastic's Auth0 pipeline test: `{"events": [{"json": record}, …]}`.
 const ELASTIC_FILE: &str = "auth0/elastic-integrations/test-login-failure.json";
 
-/// The Panther records, as NDJSON.
-fn panther_records(body: &[u8]) -> Vec<u8> {
-    let text = std::str::from_utf8(body).expect("utf-8");
-    let mut out = String::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let test: Value = serde_json::from_str(line).expect("a JSON line");
-        out.push_str(&serde_json::to_string(&test["log"]).expect("JSON"));
-        out.push('\n');
-    }
-    out.into_bytes()
-}
-
 /// The Elastic records, as NDJSON.
 fn elastic_records(body: &[u8]) -> Vec<u8> {
     let doc: Value = serde_json::from_slice(body).expect("JSON");
@@ -44,7 +32,7 @@ fn datasets() -> Option<[(&'static str, Vec<u8>); 2]> {
     Some([
         (
             PANTHER_FILE,
-            panther_records(&support::dataset(PANTHER_FILE)?),
+            support::panther_logs(&support::dataset(PANTHER_FILE)?),
         ),
         (
             ELASTIC_FILE,
@@ -94,18 +82,9 @@ fn auto_picks_the_same_parser() {
         return;
     };
     for (path, body) in files {
-        let explicit = support::normalize(&body, InputFormat::Auth0);
-        let auto = support::normalize(&body, InputFormat::Auto);
-        assert_eq!(explicit.len(), auto.len(), "{path}");
-        for ((line, a), (_, b)) in explicit.iter().zip(&auto) {
+        for (line, a, b) in support::explicit_and_auto(path, &body, InputFormat::Auth0) {
             assert!(a.parser.is_some(), "{path} L{line}");
-            assert_eq!(
-                a.parser,
-                b.parser,
-                "{path} L{line}: auto chose otherwise ({})",
-                b.unparsed_reason.as_deref().unwrap_or("")
-            );
-            assert_eq!(a.event, b.event, "{path} L{line}");
+            support::assert_auto_agrees(path, line, &a, &b);
         }
     }
 }

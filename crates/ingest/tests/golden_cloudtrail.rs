@@ -25,18 +25,6 @@ const PANTHER_SCENARIO: [&str; 2] = [
 const OCSF_RAW: &str = "aws-cloudtrail/ocsf-examples/v1.1.0_console_login.raw.json";
 const OCSF_MAPPED: &str = "aws-cloudtrail/ocsf-examples/v1.1.0_console_login.ocsf.json";
 
-/// Panther's rule tests as CloudTrail JSON Lines: each line's `log`.
-fn panther_rule_records(body: &[u8]) -> Vec<u8> {
-    let text = std::str::from_utf8(body).expect("utf-8");
-    let mut out = String::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line).expect("JSON line");
-        out.push_str(&serde_json::to_string(&v["log"]).expect("JSON"));
-        out.push('\n');
-    }
-    out.into_bytes()
-}
-
 /// Every dataset body, by name (`None` when the datasets are absent).
 fn bodies() -> Option<Vec<(&'static str, Vec<u8>)>> {
     let mut out = vec![
@@ -44,7 +32,7 @@ fn bodies() -> Option<Vec<(&'static str, Vec<u8>)>> {
         (NWO_FILE, support::dataset(NWO_FILE)?),
         (
             PANTHER_RULES,
-            panther_rule_records(&support::dataset(PANTHER_RULES)?),
+            support::panther_logs(&support::dataset(PANTHER_RULES)?),
         ),
         (OCSF_RAW, support::dataset(OCSF_RAW)?),
     ];
@@ -92,21 +80,12 @@ fn auto_picks_the_same_parser() {
             // Pretty-printed: `auto` reads lines, not whole documents (as for every format).
             continue;
         }
-        let explicit = support::normalize(body, InputFormat::CloudTrail);
-        let auto = support::normalize(body, InputFormat::Auto);
-        assert_eq!(explicit.len(), auto.len(), "{path}");
-        for ((line, a), (_, b)) in explicit.iter().zip(&auto) {
+        for (line, a, b) in support::explicit_and_auto(path, body, InputFormat::CloudTrail) {
             if a.event.is_unparsed() {
                 continue;
             }
             mapped += 1;
-            assert_eq!(
-                a.parser,
-                b.parser,
-                "{path} L{line}: auto chose otherwise ({})",
-                b.unparsed_reason.as_deref().unwrap_or("")
-            );
-            assert_eq!(a.event, b.event, "{path} L{line}");
+            support::assert_auto_agrees(path, line, &a, &b);
         }
     }
     assert!(mapped >= 20, "only {mapped} records mapped");
@@ -142,18 +121,6 @@ fn agrees_with_the_ocsf_mapping() {
     assert_eq!(e.other["cloud"], theirs["cloud"]);
 }
 
-/// From the `results["s01-parse"]["<parser>"][N]…` lines: line number (N + 1) → `Evt.Meta`.
-fn crowdsec_meta(assert_file: &str) -> BTreeMap<usize, BTreeMap<String, String>> {
-    let mut out: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
-    for (line, rest) in support::crowdsec_s01_entries(assert_file) {
-        let entry = out.entry(line).or_default();
-        if let Some(("Meta", key, value)) = support::crowdsec_evt_value(rest) {
-            entry.insert(key.to_string(), value);
-        }
-    }
-    out
-}
-
 /// Disagreements with CrowdSec that are on purpose: none so far.
 const EXPLAINED: &[support::Explained] = &[];
 
@@ -163,7 +130,7 @@ fn crowdsec_parser_asserts_agree() {
         return;
     };
     let mut cmp = support::CrowdsecComparison::new(EXPLAINED);
-    let expectations = crowdsec_meta(&asserts);
+    let expectations = support::crowdsec_meta(&asserts);
     let records = support::normalize(&body, InputFormat::CloudTrail);
     assert_eq!(expectations.len(), records.len(), "one entry per line");
     let by_line: BTreeMap<usize, &Normalized> = records.iter().map(|(l, n)| (*l, n)).collect();

@@ -56,33 +56,12 @@ fn auto_picks_the_same_parser() {
         let Some(body) = support::dataset(path) else {
             return;
         };
-        let explicit = support::normalize(&body, InputFormat::Keycloak);
-        let auto = support::normalize(&body, InputFormat::Auto);
-        assert_eq!(explicit.len(), auto.len(), "{path}");
-        for ((line, a), (_, b)) in explicit.iter().zip(&auto) {
+        for (line, a, b) in support::explicit_and_auto(path, &body, InputFormat::Keycloak) {
             assert!(!a.event.is_unparsed(), "{path} L{line}");
             assert!(a.parser.is_some(), "{path} L{line}");
-            assert_eq!(
-                a.parser,
-                b.parser,
-                "{path} L{line}: auto chose otherwise ({})",
-                b.unparsed_reason.as_deref().unwrap_or("")
-            );
-            assert_eq!(a.event, b.event, "{path} L{line}");
+            support::assert_auto_agrees(path, line, &a, &b);
         }
     }
-}
-
-/// `Evt.Meta[...]` values of each line CrowdSec's s01 parser took: line number → values.
-fn crowdsec_meta(assert_file: &str) -> BTreeMap<usize, BTreeMap<String, String>> {
-    let mut out: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
-    for (line, rest) in support::crowdsec_s01_entries(assert_file) {
-        let entry = out.entry(line).or_default();
-        if let Some(("Meta", key, value)) = support::crowdsec_evt_value(rest) {
-            entry.insert(key.to_string(), value);
-        }
-    }
-    out
 }
 
 /// Disagreements with CrowdSec that are on purpose: none, every asserted value agrees.
@@ -94,7 +73,7 @@ fn crowdsec_parser_asserts_agree() {
     let Some((body, asserts)) = support::crowdsec_test(LOGS_FILE) else {
         return;
     };
-    let expectations = crowdsec_meta(&asserts);
+    let expectations = support::crowdsec_meta(&asserts);
     let records = support::normalize(&body, InputFormat::Keycloak);
     assert_eq!(expectations.len(), records.len(), "one entry per line");
     let by_line: BTreeMap<usize, &Normalized> = records.iter().map(|(l, n)| (*l, n)).collect();

@@ -5,25 +5,13 @@ mod support;
 
 use authtrail_ingest::parse::okta;
 use authtrail_ingest::InputFormat;
-use serde_json::Value;
 
 /// Panther's Okta rule tests: one JSON object per line, the Okta event under `log`.
 const PANTHER_FILE: &str = "okta/panther-analysis/rule-tests.jsonl";
 
-/// Each line's `log` object, as NDJSON.
+/// Each line's `log` object, as NDJSON, or `None` to skip.
 fn panther_events() -> Option<Vec<u8>> {
-    let body = support::dataset(PANTHER_FILE)?;
-    let text = String::from_utf8(body).expect("utf-8");
-    let mut out = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("L{}: {e}", i + 1));
-        let log = value
-            .get("log")
-            .unwrap_or_else(|| panic!("L{}: no log", i + 1));
-        out.push_str(&serde_json::to_string(log).expect("json"));
-        out.push('\n');
-    }
-    Some(out.into_bytes())
+    Some(support::panther_logs(&support::dataset(PANTHER_FILE)?))
 }
 
 #[test]
@@ -45,11 +33,9 @@ fn auto_picks_okta_for_every_okta_event() {
         return;
     };
     let text = String::from_utf8(body.clone()).expect("utf-8");
-    let explicit = support::normalize(&body, InputFormat::Okta);
-    let auto = support::normalize(&body, InputFormat::Auto);
-    assert_eq!(explicit.len(), auto.len());
+    let records = support::explicit_and_auto(PANTHER_FILE, &body, InputFormat::Okta);
     let mut mapped = 0;
-    for (((line, a), (_, b)), raw) in explicit.iter().zip(&auto).zip(text.lines()) {
+    for ((line, a, b), raw) in records.iter().zip(text.lines()) {
         let lower = raw.to_ascii_lowercase();
         // Every record with an event type looks like Okta's; the rest are Panther aggregates.
         assert_eq!(
@@ -61,13 +47,8 @@ fn auto_picks_okta_for_every_okta_event() {
             continue;
         }
         mapped += 1;
-        assert_eq!(
-            b.parser.map(|p| p.name()),
-            Some("okta"),
-            "L{line}: auto chose otherwise ({})",
-            b.unparsed_reason.as_deref().unwrap_or("")
-        );
-        assert_eq!(a.event, b.event, "L{line}");
+        assert_eq!(b.parser.map(|p| p.name()), Some("okta"), "L{line}");
+        support::assert_auto_agrees(PANTHER_FILE, *line, a, b);
     }
     assert!(mapped >= 10, "only {mapped} events mapped");
 }

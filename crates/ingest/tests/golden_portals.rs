@@ -52,18 +52,9 @@ fn auto_picks_the_same_parser() {
         let Some(body) = support::dataset(path) else {
             return;
         };
-        let explicit = support::normalize(&body, format);
-        let auto = support::normalize(&body, InputFormat::Auto);
-        assert_eq!(explicit.len(), auto.len(), "{path}");
-        for ((line, a), (_, b)) in explicit.iter().zip(&auto) {
+        for (line, a, b) in support::explicit_and_auto(path, &body, format) {
             assert!(a.parser.is_some(), "{path} L{line}");
-            assert_eq!(
-                a.parser,
-                b.parser,
-                "{path} L{line}: auto chose otherwise ({})",
-                b.unparsed_reason.as_deref().unwrap_or("")
-            );
-            assert_eq!(a.event, b.event, "{path} L{line}");
+            support::assert_auto_agrees(path, line, &a, &b);
         }
     }
 }

@@ -12,10 +12,11 @@ use authtrail_model::{HttpRequest, Service, User};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, FAILURE, HIGH, LOGOFF, LOGON, MEDIUM, OTHER,
+    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, AUTHENTICATION_TICKET, FAILURE, HIGH,
+    LOGOFF, LOGON, MEDIUM, MFA_FACTOR_ENABLE, OAUTH2, OTHER, PASSWORD_CHANGE, PASSWORD_RESET,
     SUCCESS,
 };
-use crate::parse::syslog::rfc3339_ms;
+use crate::parse::json_fields::{self, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
 /// Auth0, as `metadata.product`.
@@ -27,18 +28,8 @@ pub const PRODUCT: ProductInfo = ProductInfo {
 /// OCSF API Activity.
 const API_ACTIVITY: u32 = 6003;
 
-/// Authentication activity: Authentication Ticket (a token issued by an exchange).
-const AUTHENTICATION_TICKET: i32 = 3;
 /// Account Change activity: Create.
 const CREATE: i32 = 1;
-/// Account Change activity: Password Change.
-const PASSWORD_CHANGE: i32 = 3;
-/// Account Change activity: Password Reset.
-const PASSWORD_RESET: i32 = 4;
-/// Account Change activity: MFA Factor Enable.
-const MFA_FACTOR_ENABLE: i32 = 10;
-/// `auth_protocol_id`: OAuth 2.0.
-const OAUTH2: i32 = 6;
 
 /// What a type code maps to.
 struct Mapping {
@@ -137,13 +128,7 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             "{code} is not an authentication event"
         )));
     };
-    let time_ms = match map.get("date") {
-        Some(Value::String(t)) => {
-            rfc3339_ms(t, ctx).ok_or_else(|| Unrecognized::because(format!("bad date {t:?}")))?
-        }
-        Some(other) => return Err(Unrecognized::because(format!("bad date {other}"))),
-        None => ctx.received_ms,
-    };
+    let time_ms = json_fields::rfc3339_time(map.get("date"), "date", ctx)?;
 
     let mut e = build::new_event(m.class_uid, m.activity_id, m.status_id, time_ms, PRODUCT);
     if let Some(severity) = m.severity_id {
@@ -272,28 +257,12 @@ pub fn looks_like(text: &str) -> bool {
         || (has("\"type\"") && has("\"date\"") && (has("\"client_id\"") || has("\"user_name\"")))
 }
 
-/// Remove a key whose value is a non-empty string, and return it.
-fn take_str(map: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match map.remove(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        Some(Value::String(_)) | None => None,
-        Some(other) => {
-            map.insert(key.to_string(), other);
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use authtrail_model::Event;
 
     use super::*;
-    use crate::parse::test_support::{self, src, user};
-
-    fn ctx() -> ParseContext {
-        test_support::ctx_at(1_700_000_000_000)
-    }
+    use crate::parse::test_support::{self, ctx, src, user};
 
     fn parsed(line: &str) -> Event {
         test_support::parsed(parse, line, &mut ctx())

@@ -314,11 +314,7 @@ fn unquote(s: &str) -> Result<(String, &str), Unrecognized> {
 mod tests {
     use super::*;
     use crate::parse::build::{INFORMATIONAL, LOW};
-    use crate::parse::test_support::{self, src, user};
-
-    fn ctx() -> ParseContext {
-        test_support::ctx_at(1_700_000_000_000)
-    }
+    use crate::parse::test_support::{self, ctx, src, user};
 
     fn parsed(line: &str) -> Event {
         test_support::parsed(parse, line, &mut ctx())

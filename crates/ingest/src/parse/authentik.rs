@@ -10,9 +10,10 @@ use authtrail_model::{Endpoint, HttpRequest, Location, User};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, FAILURE, LOGOFF, LOGON, SUCCESS,
+    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, FAILURE, LOGOFF, LOGON, PASSWORD_CHANGE,
+    SUCCESS,
 };
-use crate::parse::syslog::rfc3339_ms;
+use crate::parse::json_fields::{self, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
 /// authentik, as `metadata.product`.
@@ -21,20 +22,13 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     vendor: "Authentik Security",
 };
 
-/// Account Change activity: Password Change.
-const PASSWORD_CHANGE: i32 = 3;
-
 /// The user authentik records for requests nobody is logged in to.
 const ANONYMOUS: &str = "AnonymousUser";
 
 /// Map one authentik event (a JSON line) to an OCSF event.
 pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     let line = text.trim_end_matches(['\r', '\n']).trim();
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| Unrecognized::because(format!("invalid JSON authentik line: {e}")))?;
-    let Value::Object(mut map) = value else {
-        return Err(Unrecognized::new("JSON authentik line is not an object"));
-    };
+    let mut map = json_fields::object(line, "authentik line")?;
     let action = match map.remove("action") {
         Some(Value::String(a)) => a,
         _ => return Err(Unrecognized::new("not an authentik event: no action")),
@@ -50,12 +44,8 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             )))
         }
     };
-    let time_ms = match map.remove("timestamp") {
-        Some(Value::String(t)) => rfc3339_ms(&t, ctx)
-            .ok_or_else(|| Unrecognized::because(format!("bad timestamp {t:?}")))?,
-        Some(other) => return Err(Unrecognized::because(format!("bad timestamp {other}"))),
-        None => ctx.received_ms,
-    };
+    let timestamp = map.remove("timestamp");
+    let time_ms = json_fields::rfc3339_time(timestamp.as_ref(), "timestamp", ctx)?;
     let mut context = match map.remove("context") {
         Some(Value::Object(c)) => c,
         Some(other) => {
@@ -167,18 +157,6 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     Ok(e)
 }
 
-/// Remove a key whose value is a non-empty string, and return it.
-fn take_str(map: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match map.remove(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        Some(Value::String(_)) | None => None,
-        Some(other) => {
-            map.insert(key.to_string(), other);
-            None
-        }
-    }
-}
-
 /// An authentik user object (`username`, `pk`, `email`) as an OCSF user.
 fn user_of(value: &Value) -> Option<User> {
     let name = value.get("username").and_then(Value::as_str)?;
@@ -230,11 +208,7 @@ mod tests {
     use authtrail_model::Event;
 
     use super::*;
-    use crate::parse::test_support::{self, src, user};
-
-    fn ctx() -> ParseContext {
-        test_support::ctx_at(1_700_000_000_000)
-    }
+    use crate::parse::test_support::{self, ctx, src, user};
 
     fn parsed(line: &str) -> Event {
         test_support::parsed(parse, line, &mut ctx())

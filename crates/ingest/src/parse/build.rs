@@ -31,8 +31,26 @@ pub const LOGOFF: i32 = 2;
 pub const PREAUTH: i32 = 6;
 /// Authentication activity: Account Switch (su, sudo to another user).
 pub const ACCOUNT_SWITCH: i32 = 7;
+/// Authentication activity: Authentication Ticket (a token or temporary credentials issued).
+pub const AUTHENTICATION_TICKET: i32 = 3;
 /// Authentication activity / status: Other.
 pub const OTHER: i32 = 99;
+
+/// Account Change activity: Password Change.
+pub const PASSWORD_CHANGE: i32 = 3;
+/// Account Change activity: Password Reset.
+pub const PASSWORD_RESET: i32 = 4;
+/// Account Change activity: MFA Factor Enable.
+pub const MFA_FACTOR_ENABLE: i32 = 10;
+/// Account Change activity: MFA Factor Disable.
+pub const MFA_FACTOR_DISABLE: i32 = 11;
+
+/// `auth_protocol_id`: OpenID.
+pub const OPENID: i32 = 4;
+/// `auth_protocol_id`: SAML.
+pub const SAML: i32 = 5;
+/// `auth_protocol_id`: OAuth 2.0.
+pub const OAUTH2: i32 = 6;
 
 /// Status: Unknown.
 pub const STATUS_UNKNOWN: i32 = 0;

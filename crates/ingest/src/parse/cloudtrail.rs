@@ -13,10 +13,10 @@ use authtrail_model::{HttpRequest, Service, Session, User};
 use serde_json::{json, Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_SWITCH, AUTHENTICATION, FAILURE, LOGON, PREAUTH, STATUS_UNKNOWN,
-    SUCCESS,
+    self, ProductInfo, ACCOUNT_SWITCH, AUTHENTICATION, AUTHENTICATION_TICKET, FAILURE, LOGON,
+    OPENID, PREAUTH, SAML, STATUS_UNKNOWN, SUCCESS,
 };
-use crate::parse::syslog::rfc3339_ms;
+use crate::parse::json_fields::{self, str_of};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
 /// CloudTrail, as `metadata.product`.
@@ -25,24 +25,12 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     vendor: "AWS",
 };
 
-/// Authentication activity: Authentication Ticket (temporary credentials issued).
-const AUTHENTICATION_TICKET: i32 = 3;
-
-/// `auth_protocol_id`: OpenID.
-const OPENID: i32 = 4;
-/// `auth_protocol_id`: SAML.
-const SAML: i32 = 5;
-
 /// The AWS sign-in service, the source of console sign-in events.
 const SIGNIN: &str = "signin.amazonaws.com";
 
 /// Map one CloudTrail record to an OCSF event.
 pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
-    let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| Unrecognized::because(format!("invalid JSON CloudTrail record: {e}")))?;
-    let Value::Object(record) = value else {
-        return Err(Unrecognized::new("JSON CloudTrail record is not an object"));
-    };
+    let record = json_fields::object(text.trim(), "CloudTrail record")?;
     let name = str_of(&record, "eventName")
         .ok_or(Unrecognized::new("not a CloudTrail record: no eventName"))?;
     let source = str_of(&record, "eventSource");
@@ -90,12 +78,7 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         }
     };
 
-    let time_ms = match record.get("eventTime") {
-        Some(Value::String(t)) => rfc3339_ms(t, ctx)
-            .ok_or_else(|| Unrecognized::because(format!("bad eventTime {t:?}")))?,
-        Some(other) => return Err(Unrecognized::because(format!("bad eventTime {other}"))),
-        None => ctx.received_ms,
-    };
+    let time_ms = json_fields::rfc3339_time(record.get("eventTime"), "eventTime", ctx)?;
 
     let mut e = build::new_event(AUTHENTICATION, activity_id, status_id, time_ms, PRODUCT);
     e.auth_protocol_id = protocol;
@@ -206,13 +189,6 @@ pub fn looks_like(text: &str) -> bool {
                 || text.contains("\"userIdentity\"")))
 }
 
-/// A key's value when it is a non-empty string.
-fn str_of<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    map.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// The user of a `userIdentity`: `root` for the account's root, the role session name for an
 /// assumed role (else the role's name), else `userName`; the ARN as `uid`.
 fn identity_user(identity: &Map<String, Value>) -> Option<User> {
@@ -254,11 +230,7 @@ mod tests {
     use authtrail_model::Event;
 
     use super::*;
-    use crate::parse::test_support::{self, http, src, user};
-
-    fn ctx() -> ParseContext {
-        test_support::ctx_at(1_700_000_000_000)
-    }
+    use crate::parse::test_support::{self, ctx, http, src, user};
 
     fn parsed(line: &str) -> Event {
         test_support::parsed(parse, line, &mut ctx())

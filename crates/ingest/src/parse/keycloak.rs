@@ -15,9 +15,11 @@ use authtrail_model::{Service, Session, User};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, AUTHORIZE_SESSION, FAILURE, LOGOFF, LOGON,
-    MEDIUM, OTHER, SUCCESS,
+    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, AUTHENTICATION_TICKET, AUTHORIZE_SESSION,
+    FAILURE, LOGOFF, LOGON, MEDIUM, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OAUTH2, OPENID, OTHER,
+    PASSWORD_CHANGE, PASSWORD_RESET, SAML, SUCCESS,
 };
+use crate::parse::json_fields;
 use crate::parse::syslog::rfc3339_ms;
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
@@ -26,26 +28,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     name: "Keycloak",
     vendor: "Keycloak",
 };
-
-/// Authentication activity: Authentication Ticket (a token issued or refreshed).
-const AUTHENTICATION_TICKET: i32 = 3;
-/// Account Change activity: Password Change.
-const PASSWORD_CHANGE: i32 = 3;
-/// Account Change activity: Password Reset.
-const PASSWORD_RESET: i32 = 4;
-/// Account Change activity: MFA Factor Enable.
-const MFA_ENABLE: i32 = 10;
-/// Account Change activity: MFA Factor Disable.
-const MFA_DISABLE: i32 = 11;
-
-/// `auth_protocol_id`: OpenID.
-const OPENID: i32 = 4;
-/// `auth_protocol_id`: SAML.
-const SAML: i32 = 5;
-/// `auth_protocol_id`: OAUTH 2.0.
-const OAUTH2: i32 = 6;
-/// `auth_protocol_id`: Other.
-const PROTOCOL_OTHER: i32 = 99;
 
 /// The error Keycloak gives a login refused because brute-force protection locked the account.
 const TEMPORARILY_DISABLED: &str = "user_temporarily_disabled";
@@ -94,8 +76,8 @@ fn classify(ty: &str) -> Option<Mapping> {
         }
         "UPDATE_PASSWORD" => plain(ACCOUNT_CHANGE, PASSWORD_CHANGE),
         "RESET_PASSWORD" => plain(ACCOUNT_CHANGE, PASSWORD_RESET),
-        "UPDATE_TOTP" => plain(ACCOUNT_CHANGE, MFA_ENABLE),
-        "REMOVE_TOTP" => plain(ACCOUNT_CHANGE, MFA_DISABLE),
+        "UPDATE_TOTP" => plain(ACCOUNT_CHANGE, MFA_FACTOR_ENABLE),
+        "REMOVE_TOTP" => plain(ACCOUNT_CHANGE, MFA_FACTOR_DISABLE),
         _ => return None,
     };
     Some(m)
@@ -165,10 +147,10 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         let id = match method.as_str() {
             "openid-connect" => OPENID,
             "saml" => SAML,
-            _ => PROTOCOL_OTHER,
+            _ => OTHER,
         };
         e.auth_protocol_id = Some(id);
-        if id == PROTOCOL_OTHER {
+        if id == OTHER {
             e.auth_protocol = Some(method);
         }
     }
@@ -216,11 +198,7 @@ fn json_record(
     line: &str,
     ctx: &ParseContext,
 ) -> Result<(Option<i64>, Map<String, Value>), Unrecognized> {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| Unrecognized::because(format!("invalid JSON Keycloak event: {e}")))?;
-    let Value::Object(mut map) = value else {
-        return Err(Unrecognized::new("JSON Keycloak event is not an object"));
-    };
+    let mut map = json_fields::object(line, "Keycloak event")?;
     let time_ms = match map.remove("time") {
         Some(Value::Number(n)) => match n.as_i64() {
             Some(ms) => Some(ms),
@@ -407,11 +385,7 @@ mod tests {
     use authtrail_model::Event;
 
     use super::*;
-    use crate::parse::test_support::{self, src, user};
-
-    fn ctx() -> ParseContext {
-        test_support::ctx_at(1_700_000_000_000)
-    }
+    use crate::parse::test_support::{self, ctx, src, user};
 
     fn parsed(line: &str) -> Event {
         test_support::parsed(parse, line, &mut ctx())
@@ -604,8 +578,18 @@ mod tests {
                 "Password Change",
             ),
             ("RESET_PASSWORD", PASSWORD_RESET, SUCCESS, "Password Reset"),
-            ("UPDATE_TOTP", MFA_ENABLE, SUCCESS, "MFA Factor Enable"),
-            ("REMOVE_TOTP", MFA_DISABLE, SUCCESS, "MFA Factor Disable"),
+            (
+                "UPDATE_TOTP",
+                MFA_FACTOR_ENABLE,
+                SUCCESS,
+                "MFA Factor Enable",
+            ),
+            (
+                "REMOVE_TOTP",
+                MFA_FACTOR_DISABLE,
+                SUCCESS,
+                "MFA Factor Disable",
+            ),
         ];
         for (ty, activity, status, name) in cases {
             let e = parsed(&format!(

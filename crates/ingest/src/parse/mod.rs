@@ -24,6 +24,7 @@ pub mod context;
 pub mod envoy;
 pub mod gateway;
 pub mod http_event;
+pub mod json_fields;
 pub mod keycloak;
 pub mod nginx;
 pub mod okta;

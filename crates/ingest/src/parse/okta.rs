@@ -15,9 +15,10 @@ use serde_json::{Map, Value};
 
 use crate::parse::build::{
     self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, AUTHORIZE_SESSION, FAILURE, HIGH, LOGOFF,
-    LOGON, OTHER, PREAUTH, STATUS_UNKNOWN, SUCCESS,
+    LOGON, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OTHER, PASSWORD_CHANGE, PASSWORD_RESET, PREAUTH,
+    STATUS_UNKNOWN, SUCCESS,
 };
-use crate::parse::syslog::rfc3339_ms;
+use crate::parse::json_fields::{self, str_of, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
 /// Okta, as `metadata.product`.
@@ -26,16 +27,8 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     vendor: "Okta",
 };
 
-/// Account Change activity: Password Change.
-const PASSWORD_CHANGE: i32 = 3;
-/// Account Change activity: Password Reset.
-const PASSWORD_RESET: i32 = 4;
 /// Account Change activity: Lock.
 const LOCK: i32 = 9;
-/// Account Change activity: MFA Factor Enable.
-const MFA_FACTOR_ENABLE: i32 = 10;
-/// Account Change activity: MFA Factor Disable.
-const MFA_FACTOR_DISABLE: i32 = 11;
 /// Account Change activity: Unlock.
 const UNLOCK: i32 = 12;
 /// Authorize Session activity: Assign Privileges.
@@ -98,11 +91,7 @@ fn status_of(result: Option<&str>) -> i32 {
 
 /// Map one Okta System Log event (a JSON object) to an OCSF event.
 pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
-    let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| Unrecognized::because(format!("invalid JSON Okta event: {e}")))?;
-    let Value::Object(map) = value else {
-        return Err(Unrecognized::new("JSON Okta event is not an object"));
-    };
+    let map = json_fields::object(text.trim(), "Okta event")?;
     // Top-level keys without regard to case (some exporters lower-case them).
     let mut top: Map<String, Value> = map
         .into_iter()
@@ -117,12 +106,8 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             "{event_type:?} is not an authentication event"
         )));
     };
-    let time_ms = match top.remove("published") {
-        Some(Value::String(t)) => rfc3339_ms(&t, ctx)
-            .ok_or_else(|| Unrecognized::because(format!("bad published time {t:?}")))?,
-        Some(Value::Null) | None => ctx.received_ms,
-        Some(other) => return Err(Unrecognized::because(format!("bad published time {other}"))),
-    };
+    let published = top.remove("published").filter(|t| !t.is_null());
+    let time_ms = json_fields::rfc3339_time(published.as_ref(), "published time", ctx)?;
 
     let outcome = top.remove("outcome");
     let result = outcome
@@ -191,7 +176,7 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     }
 
     if let Some(Value::Object(client)) = top.get("client") {
-        if let Some(ip) = non_empty_in(client, "ipAddress") {
+        if let Some(ip) = str_of(client, "ipAddress") {
             let mut src = build::endpoint(ip, None);
             if let Some(Value::Object(geo)) = client.get("geographicalContext") {
                 src.location = location(geo);
@@ -211,18 +196,18 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
 
     if let Some(Value::Object(auth)) = top.get("authenticationcontext") {
         let mut session = Session {
-            uid: non_empty_in(auth, "externalSessionId")
+            uid: str_of(auth, "externalSessionId")
                 .filter(|s| *s != "unknown")
                 .map(String::from),
             ..Session::default()
         };
-        if let Some(root) = non_empty_in(auth, "rootSessionId").filter(|s| *s != "unknown") {
+        if let Some(root) = str_of(auth, "rootSessionId").filter(|s| *s != "unknown") {
             session.extra.insert("uid_alt".into(), Value::from(root));
         }
         if session.uid.is_some() || !session.extra.is_empty() {
             e.session = Some(session);
         }
-        if let Some(cred) = non_empty_in(auth, "credentialType") {
+        if let Some(cred) = str_of(auth, "credentialType") {
             e.auth_protocol = Some(cred.to_string());
             e.auth_protocol_id = Some(OTHER);
         }
@@ -239,7 +224,7 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         e.unmapped
             .insert("okta.transaction_id".into(), Value::from(id));
     }
-    if let Some(s) = non_empty_in(&top, "severity") {
+    if let Some(s) = str_of(&top, "severity") {
         e.unmapped.insert("okta.severity".into(), Value::from(s));
     }
     e.metadata.uid = take_str(&mut top, "uuid");
@@ -260,29 +245,10 @@ pub fn looks_like(text: &str) -> bool {
         && !text.contains("\"eventSource\"")
 }
 
-/// Remove a key whose value is a non-empty string, and return it.
-fn take_str(map: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match map.remove(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        Some(Value::String(_)) | None => None,
-        Some(other) => {
-            map.insert(key.to_string(), other);
-            None
-        }
-    }
-}
-
 /// A non-empty string field of a JSON value.
 fn non_empty<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value
         .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
-/// A non-empty string field of a JSON object.
-fn non_empty_in<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    map.get(key)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
 }
@@ -320,14 +286,14 @@ fn location(geo: &Map<String, Value>) -> Option<Location> {
     let point = geo.get("geolocation");
     let coord = |key| point.and_then(|p| p.get(key)).and_then(Value::as_f64);
     let mut loc = Location {
-        country: non_empty_in(geo, "country").map(String::from),
-        city: non_empty_in(geo, "city").map(String::from),
+        country: str_of(geo, "country").map(String::from),
+        city: str_of(geo, "city").map(String::from),
         lat: coord("lat"),
         long: coord("lon"),
         ..Location::default()
     };
     for (from, to) in [("state", "region"), ("postalCode", "postal_code")] {
-        if let Some(v) = non_empty_in(geo, from) {
+        if let Some(v) = str_of(geo, from) {
             loc.extra.insert(to.into(), Value::from(v));
         }
     }
@@ -344,11 +310,7 @@ mod tests {
     use authtrail_model::Event;
 
     use super::*;
-    use crate::parse::test_support::{self, src, user};
-
-    fn ctx() -> ParseContext {
-        test_support::ctx_at(1_700_000_000_000)
-    }
+    use crate::parse::test_support::{self, ctx, src, user};
 
     fn parsed(line: &str) -> Event {
         test_support::parsed(parse, line, &mut ctx())

@@ -18,6 +18,14 @@ pub fn ctx_at(received_ms: i64) -> ParseContext {
     ParseContext::new(Arc::new(ParseConfig::default()), received_ms)
 }
 
+/// When the records of the unit tests that need no other time are received.
+pub const RECEIVED_MS: i64 = 1_700_000_000_000;
+
+/// A fresh stream with the default settings, received at [`RECEIVED_MS`].
+pub fn ctx() -> ParseContext {
+    ctx_at(RECEIVED_MS)
+}
+
 /// A fresh stream with these gateway settings (the rest default), received at `received_ms`.
 pub fn gateway_ctx(gateway: GatewayConfig, received_ms: i64) -> ParseContext {
     let config = ParseConfig {

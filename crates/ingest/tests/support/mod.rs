@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +17,7 @@ use authtrail_ingest::limits::Limits;
 use authtrail_ingest::parse::ParseConfig;
 use authtrail_ingest::pipeline::Normalized;
 use authtrail_ingest::{InputFormat, Normalizer};
+use serde_json::Value;
 
 /// Ingest time used by every golden test: 2026-11-27T00:00:00Z.
 pub const INGEST_MS: i64 = 1_795_737_600_000;
@@ -61,6 +62,51 @@ pub fn normalize_with(
 /// Normalize with the default configuration.
 pub fn normalize(body: &[u8], format: InputFormat) -> Vec<(usize, Normalized)> {
     normalize_with(body, format, ParseConfig::default())
+}
+
+/// Panther's rule tests (one test a line, the record under `log`) as NDJSON of the records.
+pub fn panther_logs(body: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(body).expect("utf-8");
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let test: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("L{}: {e}", i + 1));
+        let log = test
+            .get("log")
+            .unwrap_or_else(|| panic!("L{}: no log", i + 1));
+        out.push_str(&serde_json::to_string(log).expect("JSON"));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// `body` normalized as `format` and with `auto`, record by record: `(line, explicit, auto)`.
+pub fn explicit_and_auto(
+    path: &str,
+    body: &[u8],
+    format: InputFormat,
+) -> Vec<(usize, Normalized, Normalized)> {
+    let explicit = normalize(body, format);
+    let auto = normalize(body, InputFormat::Auto);
+    assert_eq!(explicit.len(), auto.len(), "{path}");
+    explicit
+        .into_iter()
+        .zip(auto)
+        .map(|((line, a), (_, b))| (line, a, b))
+        .collect()
+}
+
+/// `auto` picked the explicit format's parser for a record and made the same event of it.
+pub fn assert_auto_agrees(path: &str, line: usize, explicit: &Normalized, auto: &Normalized) {
+    assert_eq!(
+        explicit.parser,
+        auto.parser,
+        "{path} L{line}: auto chose otherwise ({})",
+        auto.unparsed_reason.as_deref().unwrap_or("")
+    );
+    assert_eq!(explicit.event, auto.event, "{path} L{line}");
 }
 
 /// One line per record: `L<line> class | activity | status | time | user | ip | session`, and
@@ -115,6 +161,19 @@ pub fn render_with_events(records: &[(usize, Normalized)]) -> String {
         }
         let json = String::from_utf8(n.event.canonical_bytes()).expect("utf-8");
         out.push_str(&format!("L{line} {json}\n"));
+    }
+    out
+}
+
+/// The `Evt.Meta[...]` values of CrowdSec's `results["s01-parse"]["<parser>"][N]…` lines: line
+/// number (N + 1) → values.
+pub fn crowdsec_meta(assert_file: &str) -> BTreeMap<usize, BTreeMap<String, String>> {
+    let mut out: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+    for (line, rest) in crowdsec_s01_entries(assert_file) {
+        let entry = out.entry(line).or_default();
+        if let Some(("Meta", key, value)) = crowdsec_evt_value(rest) {
+            entry.insert(key.to_string(), value);
+        }
     }
     out
 }
