@@ -29,6 +29,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -200,9 +201,8 @@ fn classic_time(line: &str) -> Option<(i64, &str)> {
 fn classic_stamp(secs: i64, out: &mut Vec<u8>) {
     let ts = jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    let mut s = String::with_capacity(16);
     let _ = write!(
-        s,
+        out,
         "{} {:>2} {:02}:{:02}:{:02}",
         MONTHS[dt.month() as usize - 1],
         dt.day(),
@@ -210,7 +210,6 @@ fn classic_stamp(secs: i64, out: &mut Vec<u8>) {
         dt.minute(),
         dt.second()
     );
-    out.extend_from_slice(s.as_bytes());
 }
 
 /// A dotted-quad IPv4 address at the start of `b`, and its length.
@@ -368,11 +367,11 @@ fn make_sshd(sample: &str, lines: usize) -> Result<SshdFile> {
                 match seg {
                     Seg::Lit(l) => body.extend_from_slice(l),
                     Seg::Pid(p) if r == 0 => {
-                        let _ = write!(Bytes(&mut body), "{p}");
+                        let _ = write!(body, "{p}");
                     }
                     Seg::Pid(p) => {
                         let pid = 1000 + (p + r as u64 * 9_973) % 4_000_000;
-                        let _ = write!(Bytes(&mut body), "{pid}");
+                        let _ = write!(body, "{pid}");
                     }
                     Seg::Ip([a, b, c, d]) => {
                         let (b2, c2) = if r == 0 {
@@ -380,12 +379,12 @@ fn make_sshd(sample: &str, lines: usize) -> Result<SshdFile> {
                         } else {
                             ((*b as i64 + 37 * r) % 256, (*c as i64 + r) % 256)
                         };
-                        let _ = write!(Bytes(&mut body), "{a}.{b2}.{c2}.{d}");
+                        let _ = write!(body, "{a}.{b2}.{c2}.{d}");
                     }
                     Seg::User(u) => {
                         body.extend_from_slice(u);
                         if r > 0 {
-                            let _ = write!(Bytes(&mut body), "{r}");
+                            let _ = write!(body, "{r}");
                         }
                     }
                 }
@@ -405,16 +404,6 @@ fn make_sshd(sample: &str, lines: usize) -> Result<SshdFile> {
         lines: n,
         months,
     })
-}
-
-/// `write!` into a byte vector.
-struct Bytes<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for Bytes<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
 }
 
 /// The body cut into chunks of about `CHUNK_BYTES` at line ends, as `authtrail ingest` reads.
@@ -485,7 +474,7 @@ fn make_json(n: usize) -> Vec<u8> {
         };
         let time = base_ms + i as i64 * 7;
         let _ = write!(
-            Bytes(&mut body),
+            body,
             concat!(
                 r#"{{"class_uid":3002,"activity_id":1,"time":{time},"#,
                 r#""severity_id":{sev},"status_id":{st},"status_code":"{code}","#,
@@ -563,8 +552,14 @@ fn pass_normalize(chunks: &[&[u8]], canonical: bool, counts: Option<&mut Counts>
         for record in &records {
             let normalized = normalizer.normalize(record);
             n += 1;
+            // Encoded once, for the sink and the counts alike.
+            let len = if canonical || keep {
+                normalized.event.canonical_bytes().len()
+            } else {
+                0
+            };
             if canonical {
-                sink = sink.wrapping_add(normalized.event.canonical_bytes().len());
+                sink = sink.wrapping_add(len);
             }
             if keep {
                 c.records += 1;
@@ -577,7 +572,7 @@ fn pass_normalize(chunks: &[&[u8]], canonical: bool, counts: Option<&mut Counts>
                     let short: String = reason.chars().take(70).collect();
                     *c.reasons.entry(short).or_default() += 1;
                 }
-                c.bytes += normalized.event.canonical_bytes().len();
+                c.bytes += len;
             }
             std::hint::black_box(&normalized);
         }

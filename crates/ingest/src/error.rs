@@ -34,7 +34,7 @@ pub enum IngestError {
     #[error("input holds no events")]
     Empty,
     /// The requested input format is not known.
-    #[error("unknown format {0:?}; supported: {names}", names = crate::pipeline::FORMAT_NAMES)]
+    #[error("unknown format {0:?}; supported: {names}", names = crate::parse::format::FORMAT_NAMES)]
     UnknownFormat(String),
     /// A problem with the batch's parameters (e.g. the source name).
     #[error("{0}")]

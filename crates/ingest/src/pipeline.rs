@@ -10,85 +10,13 @@ use serde_json::Value;
 use crate::decode::{json, lines, Record};
 use crate::error::IngestError;
 use crate::limits::Limits;
-use crate::parse::auto::{self, Shape};
+use crate::parse::auto;
+pub use crate::parse::format::{InputFormat, FORMAT_NAMES};
 use crate::parse::text::escape_invalid_utf8;
 use crate::parse::{
     auditd, auth0, authelia, authentik, cloudtrail, envoy, keycloak, nginx, okta, syslog,
     ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
 };
-
-/// Input formats the pipeline reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InputFormat {
-    /// OCSF JSON: one object, an array, or NDJSON.
-    Json,
-    /// Text lines, each sent to the parser its shape calls for.
-    Auto,
-    /// Syslog lines from sshd, PAM, sudo and su (the program picks the parser).
-    Syslog,
-    /// The Linux audit log.
-    Auditd,
-    /// nginx access (combined or JSON) and error logs.
-    Nginx,
-    /// Envoy access logs (text or JSON, bare or in container-runtime lines).
-    Envoy,
-    /// Authelia logs (logfmt or JSON).
-    Authelia,
-    /// authentik event JSON.
-    Authentik,
-    /// Okta System Log events (JSON: an array, NDJSON or one object).
-    Okta,
-    /// Auth0 tenant log events (JSON).
-    Auth0,
-    /// Keycloak events: log lines, or the event API's JSON.
-    Keycloak,
-    /// AWS CloudTrail records (JSON; `{"Records": [...]}` files are split).
-    CloudTrail,
-}
-
-/// Format names accepted, for messages.
-pub const FORMAT_NAMES: &str = "json (aliases ocsf, ndjson), auto, syslog (aliases sshd, pam, \
-                                sudo, su, authlog), auditd (alias audit), nginx, envoy, authelia, \
-                                authentik, okta, auth0, keycloak, cloudtrail";
-
-impl InputFormat {
-    /// Parse a format name as given on the command line or in `?format=`.
-    pub fn parse(name: &str) -> Result<Self, IngestError> {
-        Ok(match name {
-            "json" | "ocsf" | "ndjson" => InputFormat::Json,
-            "auto" => InputFormat::Auto,
-            "syslog" | "sshd" | "pam" | "sudo" | "su" | "authlog" => InputFormat::Syslog,
-            "auditd" | "audit" => InputFormat::Auditd,
-            "nginx" => InputFormat::Nginx,
-            "envoy" => InputFormat::Envoy,
-            "authelia" => InputFormat::Authelia,
-            "authentik" => InputFormat::Authentik,
-            "okta" => InputFormat::Okta,
-            "auth0" => InputFormat::Auth0,
-            "keycloak" => InputFormat::Keycloak,
-            "cloudtrail" | "aws-cloudtrail" => InputFormat::CloudTrail,
-            other => return Err(IngestError::UnknownFormat(other.to_string())),
-        })
-    }
-
-    /// The format's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            InputFormat::Json => "json",
-            InputFormat::Auto => "auto",
-            InputFormat::Syslog => "syslog",
-            InputFormat::Auditd => "auditd",
-            InputFormat::Nginx => "nginx",
-            InputFormat::Envoy => "envoy",
-            InputFormat::Authelia => "authelia",
-            InputFormat::Authentik => "authentik",
-            InputFormat::Okta => "okta",
-            InputFormat::Auth0 => "auth0",
-            InputFormat::Keycloak => "keycloak",
-            InputFormat::CloudTrail => "cloudtrail",
-        }
-    }
-}
 
 /// Counts of what a batch (or a whole input) held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -399,44 +327,38 @@ impl Normalizer {
     }
 
     fn parse_text(&mut self, text: &str) -> (Option<Parser>, ParseResult) {
-        let shape = match self.format {
-            InputFormat::Json => Shape::OcsfJson,
-            InputFormat::Syslog => Shape::Syslog,
-            InputFormat::Auditd => Shape::Auditd,
-            InputFormat::Nginx => Shape::Nginx,
-            InputFormat::Envoy => Shape::Envoy,
-            InputFormat::Authelia => Shape::Authelia,
-            InputFormat::Authentik => Shape::Authentik,
-            InputFormat::Okta => Shape::Okta,
-            InputFormat::Auth0 => Shape::Auth0,
-            InputFormat::Keycloak => Shape::Keycloak,
-            InputFormat::CloudTrail => Shape::CloudTrail,
-            InputFormat::Auto => match auto::detect(text) {
-                Some(shape) => shape,
-                None => {
-                    return (
-                        None,
-                        Err(Unrecognized::new(
-                            "the line matches no format authtrail reads",
-                        )),
-                    )
-                }
-            },
-        };
-        let ctx = &mut self.ctx;
-        match shape {
-            Shape::OcsfJson => (Some(Parser::Ocsf), ocsf(text.as_bytes())),
-            Shape::Syslog => syslog::dispatch(text, ctx),
-            Shape::Auditd => (Some(Parser::Auditd), auditd::parse(text, ctx)),
-            Shape::Nginx => (Some(Parser::Nginx), nginx::parse(text, ctx)),
-            Shape::Envoy => (Some(Parser::Envoy), envoy::parse(text, ctx)),
-            Shape::Authelia => (Some(Parser::Authelia), authelia::parse(text, ctx)),
-            Shape::Authentik => (Some(Parser::Authentik), authentik::parse(text, ctx)),
-            Shape::Okta => (Some(Parser::Okta), okta::parse(text, ctx)),
-            Shape::Auth0 => (Some(Parser::Auth0), auth0::parse(text, ctx)),
-            Shape::Keycloak => (Some(Parser::Keycloak), keycloak::parse(text, ctx)),
-            Shape::CloudTrail => (Some(Parser::CloudTrail), cloudtrail::parse(text, ctx)),
-        }
+        parse_as(self.format, text, &mut self.ctx)
+    }
+}
+
+/// Parse a text record as `format`, detecting the format first when it is `auto`.
+fn parse_as(
+    format: InputFormat,
+    text: &str,
+    ctx: &mut ParseContext,
+) -> (Option<Parser>, ParseResult) {
+    match format {
+        InputFormat::Auto => match auto::detect(text) {
+            // Detection never answers `auto`, so this recurses once.
+            Some(found) => parse_as(found, text, ctx),
+            None => (
+                None,
+                Err(Unrecognized::new(
+                    "the line matches no format authtrail reads",
+                )),
+            ),
+        },
+        InputFormat::Json => (Some(Parser::Ocsf), ocsf(text.as_bytes())),
+        InputFormat::Syslog => syslog::dispatch(text, ctx),
+        InputFormat::Auditd => (Some(Parser::Auditd), auditd::parse(text, ctx)),
+        InputFormat::Nginx => (Some(Parser::Nginx), nginx::parse(text, ctx)),
+        InputFormat::Envoy => (Some(Parser::Envoy), envoy::parse(text, ctx)),
+        InputFormat::Authelia => (Some(Parser::Authelia), authelia::parse(text, ctx)),
+        InputFormat::Authentik => (Some(Parser::Authentik), authentik::parse(text, ctx)),
+        InputFormat::Okta => (Some(Parser::Okta), okta::parse(text, ctx)),
+        InputFormat::Auth0 => (Some(Parser::Auth0), auth0::parse(text, ctx)),
+        InputFormat::Keycloak => (Some(Parser::Keycloak), keycloak::parse(text, ctx)),
+        InputFormat::CloudTrail => (Some(Parser::CloudTrail), cloudtrail::parse(text, ctx)),
     }
 }
 

@@ -58,10 +58,9 @@ fn cloudtrail_datasets() {
 
 #[test]
 fn cloudtrail_events() {
-    let Some(body) = support::dataset(CROWDSEC_FILE) else {
+    let Some(records) = support::normalized(CROWDSEC_FILE, InputFormat::CloudTrail) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::CloudTrail);
     assert_eq!(records.len(), 2);
     insta::assert_snapshot!(
         "cloudtrail_crowdsec_events",

@@ -27,10 +27,9 @@ fn snapshot_name(path: &str) -> String {
 #[test]
 fn nginx_crowdsec_logs() {
     for path in NGINX_FILES {
-        let Some(body) = support::dataset(path) else {
+        let Some(records) = support::normalized(path, InputFormat::Nginx) else {
             return;
         };
-        let records = support::normalize(&body, InputFormat::Nginx);
         insta::assert_snapshot!(
             format!("nginx_{}", snapshot_name(path)),
             support::render_with_events(&records)
@@ -40,10 +39,9 @@ fn nginx_crowdsec_logs() {
 
 #[test]
 fn envoy_crowdsec_log() {
-    let Some(body) = support::dataset(ENVOY_FILE) else {
+    let Some(records) = support::normalized(ENVOY_FILE, InputFormat::Envoy) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Envoy);
     insta::assert_snapshot!("envoy_envoy_logs", support::render_with_events(&records));
 }
 
@@ -51,10 +49,9 @@ fn envoy_crowdsec_log() {
 /// of user `foo` and 6 access-log 401s of user `test`, all from 127.0.0.1.
 #[test]
 fn nginx_generic_bf_lines_are_basic_auth_failures() {
-    let Some(body) = support::dataset(NGINX_FILES[0]) else {
+    let Some(records) = support::normalized(NGINX_FILES[0], InputFormat::Nginx) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Nginx);
     assert_eq!(records.len(), 22);
     for (line, n) in &records {
         let e = &n.event;
@@ -313,10 +310,7 @@ fn auto_picks_the_same_parser() {
         let Some(body) = support::dataset(path) else {
             return;
         };
-        let explicit = support::normalize(&body, format);
-        let auto = support::normalize(&body, InputFormat::Auto);
-        assert_eq!(explicit.len(), auto.len(), "{path}");
-        for ((line, a), (_, b)) in explicit.iter().zip(&auto) {
+        for (line, a, b) in support::explicit_and_auto(path, &body, format) {
             if a.parser != b.parser {
                 report.push_str(&format!(
                     "{path} L{line}: explicit {:?}, auto {:?} ({})\n",
@@ -324,7 +318,7 @@ fn auto_picks_the_same_parser() {
                     b.parser,
                     b.unparsed_reason.as_deref().unwrap_or("")
                 ));
-                gaps.push((path, *line));
+                gaps.push((path, line));
             } else {
                 // Same parser, same event.
                 assert_eq!(a.event, b.event, "{path} L{line}");

@@ -68,8 +68,10 @@ fn render_routed(records: &[(usize, Normalized)]) -> String {
 }
 
 fn audit(name: &str) -> Option<Vec<(usize, Normalized)>> {
-    let body = support::dataset(&format!("linux-auditd/go-libaudit/{name}"))?;
-    Some(support::normalize(&body, InputFormat::Auditd))
+    support::normalized(
+        &format!("linux-auditd/go-libaudit/{name}"),
+        InputFormat::Auditd,
+    )
 }
 
 #[test]
@@ -249,25 +251,6 @@ fn syslog_synthetic_su_sudo() {
     insta::assert_snapshot!(format!("{}\n{}", render_routed(&records), detail(&records)));
 }
 
-/// A minimal CSV row split (double-quoted fields may hold commas).
-fn csv_row(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().expect("a field").push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(String::new()),
-            c => fields.last_mut().expect("a field").push(c),
-        }
-    }
-    fields
-}
-
 /// Wazuh's sudo test lines: the rendering, and our outcome against Wazuh's rule for each line.
 ///
 /// The sudo rules carry no `authentication_success`/`authentication_failed` group (their groups
@@ -282,13 +265,13 @@ fn syslog_wazuh_sudo_cases() {
     };
     let csv = String::from_utf8(csv).expect("UTF-8 CSV");
     let mut rows = csv.lines();
-    let header = csv_row(rows.next().expect("CSV header"));
+    let header = support::csv_fields(rows.next().expect("CSV header"));
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);
     let (log, rule, groups) = (col("log"), col("expected_rule_id"), col("rule_groups"));
     let mut body = String::new();
     let mut expected = Vec::new();
     for row in rows {
-        let row = csv_row(row);
+        let row = support::csv_fields(row);
         if row.get(log).is_none_or(|l| l.is_empty()) {
             continue;
         }

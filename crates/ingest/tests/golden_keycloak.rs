@@ -17,20 +17,18 @@ const BF_FILE: &str = "keycloak/crowdsec-hub/keycloak-bf/keycloak-logs.log";
 
 #[test]
 fn keycloak_crowdsec_logs() {
-    let Some(body) = support::dataset(LOGS_FILE) else {
+    let Some(records) = support::normalized(LOGS_FILE, InputFormat::Keycloak) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Keycloak);
     assert_eq!(records.len(), 7);
     insta::assert_snapshot!("keycloak_logs", support::render_with_events(&records));
 }
 
 #[test]
 fn keycloak_crowdsec_bf() {
-    let Some(body) = support::dataset(BF_FILE) else {
+    let Some(records) = support::normalized(BF_FILE, InputFormat::Keycloak) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Keycloak);
     assert_eq!(records.len(), 10);
     insta::assert_snapshot!("keycloak_bf", support::render(&records));
     // scenario.assert: the first six events of the alert, from 192.168.1.2 at

@@ -22,10 +22,9 @@ const FILES: [(&str, InputFormat); 2] = [
 
 #[test]
 fn authelia_crowdsec_log() {
-    let Some(body) = support::dataset(AUTHELIA_FILE) else {
+    let Some(records) = support::normalized(AUTHELIA_FILE, InputFormat::Authelia) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Authelia);
     assert_eq!(records.len(), 30);
     insta::assert_snapshot!(
         "authelia_authelia_logs",
@@ -35,10 +34,9 @@ fn authelia_crowdsec_log() {
 
 #[test]
 fn authentik_crowdsec_log() {
-    let Some(body) = support::dataset(AUTHENTIK_FILE) else {
+    let Some(records) = support::normalized(AUTHENTIK_FILE, InputFormat::Authentik) else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Authentik);
     assert_eq!(records.len(), 3);
     insta::assert_snapshot!(
         "authentik_authentik_logs",

@@ -54,41 +54,20 @@ fn render_full(records: &[(usize, Normalized)]) -> String {
     out
 }
 
-/// Split one CSV line into fields (`"…"` quoting with `""` escapes; no newlines in fields).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            c => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
-}
-
 #[test]
 fn csv_splitter_handles_quotes() {
     assert_eq!(
-        csv_fields(r#"a,"b,c","say ""hi""",,d"#),
+        support::csv_fields(r#"a,"b,c","say ""hi""",,d"#),
         vec!["a", "b,c", "say \"hi\"", "", "d"]
     );
 }
 
 #[test]
 fn openssh_loghub() {
-    let Some(body) = support::dataset("openssh/loghub/OpenSSH_2k.log") else {
+    let Some(records) = support::normalized("openssh/loghub/OpenSSH_2k.log", InputFormat::Syslog)
+    else {
         return;
     };
-    let records = support::normalize(&body, InputFormat::Syslog);
     assert_eq!(records.len(), 2000);
     // Every line is from December: with ingest on 2026-11-27 they are read as 2025.
     assert!(records
@@ -200,7 +179,7 @@ fn wazuh_cases_agree_on_success_and_failure() {
         };
         let text = String::from_utf8(body).expect("utf-8");
         for row in text.lines().skip(1) {
-            let f = csv_fields(row);
+            let f = support::csv_fields(row);
             let [ini, section, log_no, _, log, _, _, _, _, groups] = &f[..] else {
                 panic!("bad row {row}");
             };
@@ -297,7 +276,7 @@ fn openssh_loghub_templates() {
         .lines()
         .skip(1)
         .map(|l| {
-            let f = csv_fields(l);
+            let f = support::csv_fields(l);
             (f[0].clone(), f[1].clone())
         })
         .collect();
@@ -310,7 +289,7 @@ fn openssh_loghub_templates() {
         .lines()
         .skip(1)
     {
-        let f = csv_fields(row);
+        let f = support::csv_fields(row);
         let line: usize = f[0].parse().expect("LineId");
         let template = f[f.len() - 2].clone();
         let n = by_line.get(&line).expect("record for line");

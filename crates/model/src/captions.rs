@@ -160,6 +160,17 @@ pub fn class_info(uid: u32) -> Option<&'static ClassInfo> {
     CLASSES.iter().find(|c| c.uid == uid)
 }
 
+/// The classes authtrail models in `class_uid` order, as `3001 Account Change, 3002 ...`.
+pub(crate) fn supported_classes() -> String {
+    let mut classes: Vec<&ClassInfo> = CLASSES.iter().collect();
+    classes.sort_by_key(|c| c.uid);
+    let named: Vec<String> = classes
+        .iter()
+        .map(|c| format!("{} {}", c.uid, c.name))
+        .collect();
+    named.join(", ")
+}
+
 /// Values of `severity_id`.
 pub const SEVERITIES: &[(i32, &str)] = &[
     (0, "Unknown"),

@@ -12,7 +12,9 @@ use serde_json::Value;
 use crate::captions::is_ocsf_attribute;
 use crate::error::ModelError;
 use crate::event::Event;
-use crate::objects::{Endpoint, HttpRequest, Metadata, Service, Session, User};
+use crate::objects::{
+    Endpoint, HttpRequest, KeyVisitor, Metadata, ObjectKey, Service, Session, User,
+};
 
 /// Declares [`Partial`] with one optional slot per typed top-level field, the [`Key`] naming them,
 /// and [`Partial::read_typed`], which reads the value of such a key into its slot.
@@ -36,8 +38,9 @@ macro_rules! typed_fields {
             Other(String),
         }
 
-        impl Key {
-            /// The key called `name`, unless it is an other key.
+        impl ObjectKey for Key {
+            const EXPECTING: &'static str = "a string key";
+
             fn known(name: &str) -> Option<Key> {
                 match name {
                     $(stringify!($field) => Some(Key::$field),)*
@@ -45,6 +48,10 @@ macro_rules! typed_fields {
                     "unmapped" => Some(Key::unmapped),
                     _ => None,
                 }
+            }
+
+            fn other(name: String) -> Key {
+                Key::Other(name)
             }
         }
 
@@ -204,29 +211,9 @@ fn read_time<'de, A: MapAccess<'de>>(map: &mut A, slot: &mut Option<i64>) -> Res
     Ok(())
 }
 
-/// Reads a top-level key without allocating unless it is an other key.
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string key")
-    }
-
-    // Borrowed keys (`visit_borrowed_str`) come here too.
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(Key::known(v).unwrap_or_else(|| Key::Other(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-        Ok(Key::known(&v).unwrap_or(Key::Other(v)))
-    }
-}
-
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(KeyVisitor)
+        d.deserialize_str(KeyVisitor::new())
     }
 }
 

@@ -30,8 +30,8 @@ pub enum ModelError {
     },
     /// The class is not one this version of authtrail models.
     #[error(
-        "class_uid {0} is not supported (supported: 3001 Account Change, 3002 Authentication, \
-         3003 Authorize Session, 4002 HTTP Activity, 6003 API Activity)"
+        "class_uid {0} is not supported (supported: {supported})",
+        supported = crate::captions::supported_classes()
     )]
     UnsupportedClass(u32),
 }

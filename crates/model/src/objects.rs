@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
@@ -21,6 +22,42 @@ use serde_json::Value;
 
 /// Keys of an object that the model does not type, kept as they came.
 pub type Extra = BTreeMap<String, Value>;
+
+/// A map key type that names some keys and carries any other as its string.
+pub(crate) trait ObjectKey: Sized {
+    /// What a key is, for the error on a key that is not a string.
+    const EXPECTING: &'static str;
+    /// The key called `name`, if it is one this type names.
+    fn known(name: &str) -> Option<Self>;
+    /// Any other key.
+    fn other(name: String) -> Self;
+}
+
+/// Reads an [`ObjectKey`], allocating only for keys it does not name.
+pub(crate) struct KeyVisitor<K>(PhantomData<K>);
+
+impl<K> KeyVisitor<K> {
+    pub(crate) fn new() -> Self {
+        KeyVisitor(PhantomData)
+    }
+}
+
+impl<K: ObjectKey> Visitor<'_> for KeyVisitor<K> {
+    type Value = K;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(K::EXPECTING)
+    }
+
+    // Borrowed keys (`visit_borrowed_str`) come here too.
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<K, E> {
+        Ok(K::known(v).unwrap_or_else(|| K::other(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<K, E> {
+        Ok(K::known(&v).unwrap_or_else(|| K::other(v)))
+    }
+}
 
 /// Declares an OCSF object: a struct of optional typed fields plus `extra`, and its serde impls.
 macro_rules! ocsf_object {
@@ -69,39 +106,24 @@ macro_rules! ocsf_object {
                     Other(String),
                 }
 
-                impl Key {
-                    /// The typed field called `name`, if any.
-                    fn typed(name: &str) -> Option<Key> {
+                impl ObjectKey for Key {
+                    const EXPECTING: &'static str = "field identifier";
+
+                    fn known(name: &str) -> Option<Key> {
                         match name {
                             $(stringify!($field) => Some(Key::$field),)*
                             _ => None,
                         }
                     }
-                }
 
-                struct KeyVisitor;
-
-                impl Visitor<'_> for KeyVisitor {
-                    type Value = Key;
-
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                        f.write_str("field identifier")
-                    }
-
-                    // Borrowed keys (`visit_borrowed_str`) come here too: allocate only for
-                    // keys that are not typed fields.
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                        Ok(Key::typed(v).unwrap_or_else(|| Key::Other(v.to_owned())))
-                    }
-
-                    fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-                        Ok(Key::typed(&v).unwrap_or(Key::Other(v)))
+                    fn other(name: String) -> Key {
+                        Key::Other(name)
                     }
                 }
 
                 impl<'de> Deserialize<'de> for Key {
                     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                        d.deserialize_identifier(KeyVisitor)
+                        d.deserialize_identifier(KeyVisitor::new())
                     }
                 }
 

@@ -23,139 +23,40 @@ mod derived {
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
 
-    type Extra = BTreeMap<String, Value>;
-
-    /// OCSF `product`: what produced the event.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Product {
-        /// Product name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub name: Option<String>,
-        /// Vendor name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub vendor_name: Option<String>,
-        /// Product version.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub version: Option<String>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
+    /// Declares each struct as the model did: every typed field optional, skipped when `None`, and
+    /// the other attributes, untyped, flattened into `extra`.
+    macro_rules! objects {
+        ($($(#[$doc:meta])* $name:ident { $($field:ident: $ty:ty),* $(,)? })*) => {$(
+            $(#[$doc])*
+            #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+            pub struct $name {
+                $(
+                    #[serde(default, skip_serializing_if = "Option::is_none")]
+                    pub $field: Option<$ty>,
+                )*
+                #[serde(flatten)]
+                pub extra: BTreeMap<String, Value>,
+            }
+        )*};
     }
 
-    /// OCSF `metadata`.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Metadata {
-        /// The product that reported the event (required).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub product: Option<Product>,
-        /// OCSF schema version of the event.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub version: Option<String>,
-        /// The source's own id of the event.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub uid: Option<String>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
-
-    /// OCSF `user`.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct User {
-        /// User name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub name: Option<String>,
-        /// Unique id.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub uid: Option<String>,
-        /// Email address.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub email_addr: Option<String>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
-
-    /// OCSF `location` (geolocation of an endpoint).
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Location {
-        /// ISO 3166-1 alpha-2 country code.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub country: Option<String>,
-        /// City name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub city: Option<String>,
-        /// Latitude in degrees.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub lat: Option<f64>,
-        /// Longitude in degrees.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub long: Option<f64>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
-
-    /// OCSF `network_endpoint` (`src_endpoint`, `dst_endpoint`).
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Endpoint {
-        /// IP address, v4 or v6.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub ip: Option<String>,
-        /// Port number.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub port: Option<u16>,
-        /// Host name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub hostname: Option<String>,
-        /// Geolocation.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub location: Option<Location>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
-
-    /// OCSF `service`: the service being authenticated to.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Service {
-        /// Service name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub name: Option<String>,
-        /// Service id.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub uid: Option<String>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
-
-    /// OCSF `session`.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Session {
-        /// Session id: the main correlation key.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub uid: Option<String>,
-        /// Who issued the session.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub issuer: Option<String>,
-        /// Whether the session was established with MFA.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub is_mfa: Option<bool>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
-
-    /// OCSF `http_request`.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct HttpRequest {
-        /// User agent string.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub user_agent: Option<String>,
-        /// Other attributes, untyped.
-        #[serde(flatten)]
-        pub extra: Extra,
+    objects! {
+        /// OCSF `product`: what produced the event.
+        Product { name: String, vendor_name: String, version: String }
+        /// OCSF `metadata`.
+        Metadata { product: Product, version: String, uid: String }
+        /// OCSF `user`.
+        User { name: String, uid: String, email_addr: String }
+        /// OCSF `location` (geolocation of an endpoint).
+        Location { country: String, city: String, lat: f64, long: f64 }
+        /// OCSF `network_endpoint` (`src_endpoint`, `dst_endpoint`).
+        Endpoint { ip: String, port: u16, hostname: String, location: Location }
+        /// OCSF `service`: the service being authenticated to.
+        Service { name: String, uid: String }
+        /// OCSF `session`.
+        Session { uid: String, issuer: String, is_mfa: bool }
+        /// OCSF `http_request`.
+        HttpRequest { user_agent: String }
     }
 }
 

@@ -632,17 +632,8 @@ async fn raw_lines_are_parsed_kept_and_counted() {
     let first = v["first_seq"].as_u64().expect("first_seq");
 
     let entry = |seq: u64| {
-        let http = server.http.clone();
-        let base = server.base.clone();
-        async move {
-            http.get(format!("{base}/v1/entries/{seq}"))
-                .send()
-                .await
-                .expect("get")
-                .json::<Value>()
-                .await
-                .expect("json")
-        }
+        let server = &server;
+        async move { server.get_json(&format!("/v1/entries/{seq}")).await.1 }
     };
     let e = entry(first).await;
     assert_eq!(e["event"]["class_uid"], 3002);

@@ -180,13 +180,24 @@ pub fn body_record_len(event_len: usize, raw_len: usize) -> usize {
 /// Append a body record: seq, salt, event length, event, raw, CRC of all before it.
 pub fn encode_body(out: &mut Vec<u8>, seq: u64, salt: &Salt, event: &[u8], raw: &[u8]) {
     let start = out.len();
+    encode_body_unsealed(out, seq, salt, event, raw);
+    let crc = crc32fast::hash(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// Append a body record without its CRC: seq, salt, event length, event, raw.
+pub(crate) fn encode_body_unsealed(
+    out: &mut Vec<u8>,
+    seq: u64,
+    salt: &Salt,
+    event: &[u8],
+    raw: &[u8],
+) {
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(salt);
     out.extend_from_slice(&(event.len() as u32).to_be_bytes());
     out.extend_from_slice(event);
     out.extend_from_slice(raw);
-    let crc = crc32fast::hash(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
 }
 
 /// A body record decoded in place.

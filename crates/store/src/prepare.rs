@@ -5,7 +5,7 @@ use authtrail_ledger::entry::{salted_digest, validate_source, EntryHeader, Salt,
 use authtrail_ledger::Hash;
 
 use crate::error::{Result, StoreError};
-use crate::layout::{BODY_EVENT_AT, BODY_SEQ_LEN};
+use crate::layout::{body_record_len, encode_body_unsealed, BODY_EVENT_AT, BODY_SEQ_LEN};
 
 /// Largest event or raw body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -17,22 +17,20 @@ pub fn validate_source_name(source: &str) -> Result<()> {
 
 /// Fresh random salts, one per entry, from one call to the OS.
 pub fn random_salts(count: usize) -> Result<Vec<Salt>> {
-    let mut bytes = vec![0u8; count * SALT_SIZE];
-    getrandom::fill(&mut bytes).map_err(|e| {
+    let mut salts = vec![[0u8; SALT_SIZE]; count];
+    fill_random(salts.as_flattened_mut())?;
+    Ok(salts)
+}
+
+/// Fill `bytes` from the OS's random source.
+fn fill_random(bytes: &mut [u8]) -> Result<()> {
+    getrandom::fill(bytes).map_err(|e| {
         StoreError::io(
             "read random salt",
             "getrandom",
             std::io::Error::other(e.to_string()),
         )
-    })?;
-    Ok(bytes
-        .chunks_exact(SALT_SIZE)
-        .map(|c| {
-            let mut s = [0u8; SALT_SIZE];
-            s.copy_from_slice(c);
-            s
-        })
-        .collect())
+    })
 }
 
 /// One entry to append: its body record (all but the seq and CRC) and the parts of its header
@@ -60,9 +58,8 @@ impl PreparedEntry {
         event: Vec<u8>,
         raw: Vec<u8>,
     ) -> Result<Self> {
-        let salt = random_salts(1)?
-            .pop()
-            .ok_or_else(|| StoreError::InvalidRequest("no salt drawn".into()))?;
+        let mut salt = [0u8; SALT_SIZE];
+        fill_random(&mut salt)?;
         Self::with_salt(source, received_at_ns, class_uid, salt, &event, &raw)
     }
 
@@ -84,12 +81,8 @@ impl PreparedEntry {
                 )));
             }
         }
-        let mut record = Vec::with_capacity(BODY_EVENT_AT + event.len() + raw.len() + 4);
-        record.extend_from_slice(&[0u8; BODY_SEQ_LEN]);
-        record.extend_from_slice(&salt);
-        record.extend_from_slice(&(event.len() as u32).to_be_bytes());
-        record.extend_from_slice(event);
-        record.extend_from_slice(raw);
+        let mut record = Vec::with_capacity(body_record_len(event.len(), raw.len()));
+        encode_body_unsealed(&mut record, 0, &salt, event, raw);
         let mut rest_crc = crc32fast::Hasher::new();
         rest_crc.update(&record[BODY_SEQ_LEN..]);
         Ok(PreparedEntry {

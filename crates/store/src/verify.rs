@@ -341,30 +341,29 @@ pub fn verify_dir(
     Ok(combine(structure, bodies, &checkpoint, started))
 }
 
-/// What the structure pass found: the entries that are complete, and the first damage.
+/// What the structure pass found when it found no damage: the complete entries and their root.
 struct Structure {
     entries: u64,
     root: Hash,
-    damage: Option<Damage>,
 }
 
 /// Merge the two passes: the earliest damage wins; on the same seq the structure pass names it
 /// (a moved or altered header also fails its body check). A body failure past the checkpoint is
 /// an incomplete tail, not damage.
 fn combine(
-    s: Structure,
+    s: std::result::Result<Structure, Damage>,
     bodies: Option<(u64, &'static str)>,
     checkpoint: &Checkpoint,
     started: Instant,
 ) -> std::result::Result<Report, Damage> {
     let body = bodies.filter(|(seq, _)| *seq < checkpoint.size);
-    match (s.damage, body) {
-        (Some(d), Some((seq, why))) if d.seq.is_none_or(|m| seq < m) => {
+    match (s, body) {
+        (Err(d), Some((seq, why))) if d.seq.is_none_or(|m| seq < m) => {
             Err(damage(DamageKind::BodyAltered, Some(seq), why))
         }
-        (Some(d), _) => Err(d),
-        (None, Some((seq, why))) => Err(damage(DamageKind::BodyAltered, Some(seq), why)),
-        (None, None) => {
+        (Err(d), _) => Err(d),
+        (Ok(_), Some((seq, why))) => Err(damage(DamageKind::BodyAltered, Some(seq), why)),
+        (Ok(s), None) => {
             // A torn body past the checkpoint ends the complete entries there.
             let entries = match bodies {
                 Some((seq, _)) if seq < s.entries => seq,
@@ -389,7 +388,7 @@ fn check_structure(
     checkpoint: &Checkpoint,
     options: &VerifyOptions,
     must_cover: u64,
-) -> Result<Structure> {
+) -> Result<std::result::Result<Structure, Damage>> {
     let headers_path = layout.headers();
     let mut reader = BufReader::with_capacity(1 << 20, headers);
     let mut levels: Vec<LevelCursor> = Vec::new();
@@ -408,7 +407,7 @@ fn check_structure(
             Ok(s) => s,
             Err(_) if !covered => break, // an incomplete tail past the checkpoint
             Err(e) => {
-                return Ok(fail(damage(
+                return Ok(Err(damage(
                     DamageKind::EntryAltered,
                     Some(pos),
                     format!("slot checksum: {e:?}"),
@@ -419,7 +418,7 @@ fn check_structure(
             Ok(h) => h,
             Err(_) if !covered => break,
             Err(e) => {
-                return Ok(fail(damage(
+                return Ok(Err(damage(
                     DamageKind::EntryAltered,
                     Some(pos),
                     e.to_string(),
@@ -430,7 +429,7 @@ fn check_structure(
             if !covered {
                 break;
             }
-            return Ok(fail(misplaced(
+            return Ok(Err(misplaced(
                 layout,
                 pos,
                 header.seq,
@@ -471,7 +470,7 @@ fn check_structure(
         if let Some(t) = &options.trusted {
             // With a stored hash already in doubt, the signed root below decides what was altered.
             if entries == t.size && frontier.root() != t.root && pending.is_none() {
-                return Ok(fail(damage(
+                return Ok(Err(damage(
                     DamageKind::Fork,
                     None,
                     format!(
@@ -484,10 +483,10 @@ fn check_structure(
         if entries == checkpoint.size {
             let root_ok = frontier.root() == checkpoint.root;
             if let Some(m) = &pending {
-                return Ok(fail(m.damage(root_ok)));
+                return Ok(Err(m.damage(root_ok)));
             }
             if !root_ok {
-                return Ok(fail(damage(
+                return Ok(Err(damage(
                     DamageKind::EntryAltered,
                     None,
                     format!(
@@ -499,28 +498,19 @@ fn check_structure(
         }
     }
     if let Some(m) = &pending {
-        return Ok(fail(m.damage(false)));
+        return Ok(Err(m.damage(false)));
     }
     if entries < must_cover {
-        return Ok(fail(damage(
+        return Ok(Err(damage(
             DamageKind::Truncated,
             Some(entries),
             format!("only {entries} complete entries, the checkpoint covers {must_cover}"),
         )));
     }
-    Ok(Structure {
+    Ok(Ok(Structure {
         entries,
         root: frontier.root(),
-        damage: None,
-    })
-}
-
-fn fail(d: Damage) -> Structure {
-    Structure {
-        entries: 0,
-        root: [0; HASH_SIZE],
-        damage: Some(d),
-    }
+    }))
 }
 
 /// Name the damage when the slot at `pos` carries `found` as its seq.

@@ -92,9 +92,10 @@ pub fn run(args: IngestArgs<'_>) -> Result<ExitCode> {
     let mut total = Totals::default();
     for file in args.files {
         let name = display_name(file);
-        let summary = stream_file(file, format, args.source, &config, &limits, &log, &progress)
-            .with_context(|| name.clone())?;
-        total.file_done(&name, &summary.0, summary.1);
+        let (summary, range) =
+            stream_file(file, format, args.source, &config, &limits, &log, &progress)
+                .with_context(|| name.clone())?;
+        total.file_done(&name, &summary, range);
     }
     progress.finish_and_clear();
     total.finish(&log, started)
@@ -369,12 +370,11 @@ fn open_log(data: &Path) -> Result<EmbeddedLog> {
 }
 
 fn read_all(file: &Path) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    if file.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut buf)?;
-    } else {
-        buf = std::fs::read(file)?;
+    if file.as_os_str() != "-" {
+        return Ok(std::fs::read(file)?);
     }
+    let mut buf = Vec::new();
+    std::io::stdin().read_to_end(&mut buf)?;
     Ok(buf)
 }
 

@@ -6,13 +6,11 @@
 //! (with `: <error>`, an `error` field, or `and they are banned until <time>`), and the unknown
 //! user report `Error occurred getting details for user with username input '<user>' …`.
 
-use std::collections::BTreeMap;
-
 use authtrail_model::{Event, HttpRequest};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{self, ProductInfo, AUTHENTICATION, FAILURE, LOGON, MEDIUM, SUCCESS};
-use crate::parse::syslog::rfc3339_ms;
+use crate::parse::json_fields::{self, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
 /// Authelia, as `metadata.product`.
@@ -25,7 +23,7 @@ pub const PRODUCT: ProductInfo = ProductInfo {
 pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     let line = text.trim_end_matches(['\r', '\n']).trim();
     let mut fields = if line.starts_with('{') {
-        json_fields(line)?
+        json_fields::object(line, "Authelia line")?
     } else {
         logfmt(line)?
     };
@@ -37,26 +35,11 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     let Some(attempt) = classify(&msg) else {
         return Err(Unrecognized::new("not an authentication message"));
     };
-    let time_ms = match fields.remove("time") {
-        Some(Value::String(t)) => {
-            rfc3339_ms(&t, ctx).ok_or_else(|| Unrecognized::because(format!("bad time {t:?}")))?
-        }
-        Some(other) => return Err(Unrecognized::because(format!("bad time {other}"))),
-        // No time logged: the time it was received is the best there is.
-        None => ctx.received_ms,
-    };
-    let string = |fields: &mut BTreeMap<String, Value>, key: &str| match fields.remove(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        Some(Value::String(_)) | None => None,
-        Some(other) => {
-            fields.insert(key.to_string(), other);
-            None
-        }
-    };
-    let remote_ip = string(&mut fields, "remote_ip");
-    let method = string(&mut fields, "method");
-    let path = string(&mut fields, "path");
-    let error = string(&mut fields, "error");
+    let time_ms = json_fields::rfc3339_time(fields.remove("time").as_ref(), "time", ctx)?;
+    let remote_ip = take_str(&mut fields, "remote_ip");
+    let method = take_str(&mut fields, "method");
+    let path = take_str(&mut fields, "path");
+    let error = take_str(&mut fields, "error");
 
     let status = if attempt.success { SUCCESS } else { FAILURE };
     let mut e = build::new_event(AUTHENTICATION, LOGON, status, time_ms, PRODUCT);
@@ -213,19 +196,9 @@ fn classify(msg: &str) -> Option<Attempt<'_>> {
     None
 }
 
-/// The fields of a JSON line.
-fn json_fields(line: &str) -> Result<BTreeMap<String, Value>, Unrecognized> {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| Unrecognized::because(format!("invalid JSON Authelia line: {e}")))?;
-    match value {
-        Value::Object(map) => Ok(map.into_iter().collect()),
-        _ => Err(Unrecognized::new("JSON Authelia line is not an object")),
-    }
-}
-
 /// The `key=value` pairs of a logrus text line; values bare or double-quoted with Go escapes.
-fn logfmt(line: &str) -> Result<BTreeMap<String, Value>, Unrecognized> {
-    let mut out = BTreeMap::new();
+fn logfmt(line: &str) -> Result<Map<String, Value>, Unrecognized> {
+    let mut out = Map::new();
     let mut rest = line;
     loop {
         rest = rest.trim_start_matches([' ', '\t']);

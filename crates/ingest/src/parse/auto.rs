@@ -1,55 +1,29 @@
 //! `--format auto`: which parser a line is for, from its shape alone.
 
 use crate::parse::clock::month_number;
+use crate::parse::format::InputFormat;
 
-/// The families of input auto-detection tells apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// A JSON object (OCSF, unless it looks like an access log).
-    OcsfJson,
-    /// A syslog line (RFC 3164, RFC 5424 or RFC 3339-stamped).
-    Syslog,
-    /// A Linux audit record.
-    Auditd,
-    /// An nginx access (combined or JSON) or error log line.
-    Nginx,
-    /// An Envoy access log line (text, JSON, or wrapped by a container runtime).
-    Envoy,
-    /// An Authelia log line (logrus logfmt or JSON).
-    Authelia,
-    /// An authentik event (JSON).
-    Authentik,
-    /// An Okta System Log event (JSON).
-    Okta,
-    /// An Auth0 log event (JSON).
-    Auth0,
-    /// A Keycloak event (log line or JSON).
-    Keycloak,
-    /// An AWS CloudTrail record (JSON).
-    CloudTrail,
-}
-
-/// The shape of a line, or `None` when it looks like nothing authtrail reads.
-pub fn detect(line: &str) -> Option<Shape> {
+/// The format a line is in (never [`InputFormat::Auto`]), or `None` when it looks like
+/// nothing authtrail reads.
+pub fn detect(line: &str) -> Option<InputFormat> {
     let line = line.trim_start();
     if line.starts_with('{') {
         return Some(json_shape(line));
     }
     let b = line.as_bytes();
     if line.starts_with("time=\"") && line.contains(" remote_ip=") {
-        return Some(Shape::Authelia);
+        return Some(InputFormat::Authelia);
     }
     if crate::parse::keycloak::looks_like(line) {
-        return Some(Shape::Keycloak);
+        return Some(InputFormat::Keycloak);
     }
     if line.starts_with("type=") || line.starts_with("node=") {
-        return Some(Shape::Auditd);
+        return Some(InputFormat::Auditd);
     }
     if let Some(inner) = container_runtime_payload(line) {
         // Container runtimes wrap access logs; what is inside decides.
         return match detect(inner) {
-            Some(Shape::Envoy) => Some(Shape::Envoy),
-            Some(Shape::Nginx) => Some(Shape::Nginx),
+            found @ Some(InputFormat::Envoy | InputFormat::Nginx) => found,
             _ => None,
         };
     }
@@ -58,50 +32,50 @@ pub fn detect(line: &str) -> Option<Shape> {
         && b[1..5].iter().all(u8::is_ascii_digit)
         && b[11] == b'T'
     {
-        return Some(Shape::Envoy);
+        return Some(InputFormat::Envoy);
     }
     if is_nginx_error(b) || is_combined(line) {
-        return Some(Shape::Nginx);
+        return Some(InputFormat::Nginx);
     }
     let syslog_pri = b.first() == Some(&b'<') && b.get(1).is_some_and(u8::is_ascii_digit);
     let classic = b.len() > 15 && month_number(&b[..3]).is_some() && b[3] == b' ';
     let rfc3339 =
         b.len() > 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T';
     if syslog_pri || classic || rfc3339 {
-        return Some(Shape::Syslog);
+        return Some(InputFormat::Syslog);
     }
     None
 }
 
 /// Which JSON access log, if any, an object is.
-fn json_shape(line: &str) -> Shape {
+fn json_shape(line: &str) -> InputFormat {
     if line.contains("\"class_uid\"") {
-        Shape::OcsfJson
+        InputFormat::Json
     } else if crate::parse::okta::looks_like(line) {
-        Shape::Okta
+        InputFormat::Okta
     } else if crate::parse::auth0::looks_like(line) {
-        Shape::Auth0
+        InputFormat::Auth0
     } else if crate::parse::keycloak::looks_like(line) {
-        Shape::Keycloak
+        InputFormat::Keycloak
     } else if crate::parse::cloudtrail::looks_like(line) {
-        Shape::CloudTrail
+        InputFormat::CloudTrail
     } else if line.contains("\"response_code\"")
         || line.contains("\"upstream_cluster\"")
         || line.contains("\"downstream_remote_address\"")
     {
-        Shape::Envoy
+        InputFormat::Envoy
     } else if line.contains("\"remote_addr\"") || line.contains("\"request_uri\"") {
-        Shape::Nginx
+        InputFormat::Nginx
     } else if line.contains("\"client_ip\"")
         && (line.contains("\"action\"") || line.contains("\"auth_via\""))
     {
-        Shape::Authentik
+        InputFormat::Authentik
     } else if line.contains("\"remote_ip\"")
         && (line.contains("\"msg\"") || line.contains("\"path\""))
     {
-        Shape::Authelia
+        InputFormat::Authelia
     } else {
-        Shape::OcsfJson
+        InputFormat::Json
     }
 }
 
@@ -147,65 +121,65 @@ mod tests {
         let cases = [
             (
                 "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user",
-                Some(Shape::Syslog),
+                Some(InputFormat::Syslog),
             ),
             (
                 "<34>Oct 11 22:14:15 mymachine su: failed",
-                Some(Shape::Syslog),
+                Some(InputFormat::Syslog),
             ),
             (
                 "2024-03-01T10:00:00+01:00 web1 sudo: x",
-                Some(Shape::Syslog),
+                Some(InputFormat::Syslog),
             ),
             (
                 "type=USER_AUTH msg=audit(1.2:3): pid=1",
-                Some(Shape::Auditd),
+                Some(InputFormat::Auditd),
             ),
             (
                 r#"127.0.0.1 - test [10/Oct/2023:13:55:36 +0000] "POST /client HTTP/1.1" 401 0 "-" "curl""#,
-                Some(Shape::Nginx),
+                Some(InputFormat::Nginx),
             ),
             (
                 "2023/10/10 13:55:36 [error] 7#7: *1 user \"foo\" was not found",
-                Some(Shape::Nginx),
+                Some(InputFormat::Nginx),
             ),
             (
                 r#"[2016-04-15T20:17:00.310Z] "GET / HTTP/2" 200 - 0 17 1 0 "-" "curl" "id" "host" "10.0.0.1:80""#,
-                Some(Shape::Envoy),
+                Some(InputFormat::Envoy),
             ),
             (
                 r#"2023-06-06T09:12:53.1Z stdout F {"response_code":401,"method":"GET"}"#,
-                Some(Shape::Envoy),
+                Some(InputFormat::Envoy),
             ),
-            (r#"{"class_uid":3002}"#, Some(Shape::OcsfJson)),
+            (r#"{"class_uid":3002}"#, Some(InputFormat::Json)),
             (
                 r#"{"remote_addr":"1.2.3.4","status":"401"}"#,
-                Some(Shape::Nginx),
+                Some(InputFormat::Nginx),
             ),
             (
                 r#"example.org 10.0.0.1 - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5"#,
-                Some(Shape::Nginx),
+                Some(InputFormat::Nginx),
             ),
             (
                 r#"2023-06-06T09:12:53.1Z stdout F [2016-04-15T20:17:00.310Z] "GET / HTTP/2" 200 - 0 17 1 0 "-" "curl" "id" "host" "10.0.0.1:80""#,
-                Some(Shape::Envoy),
+                Some(InputFormat::Envoy),
             ),
             ("2023-06-06T09:12:53.1Z stdout F hello", None),
             (
                 r#"time="2022-02-14T13:49:12+02:00" level=error msg="Unsuccessful 1FA authentication attempt by user 'u'" method=POST path=/api/firstfactor remote_ip=192.0.2.1"#,
-                Some(Shape::Authelia),
+                Some(InputFormat::Authelia),
             ),
             (
                 r#"{"level":"debug","msg":"Successful 1FA authentication attempt made by user 'u'","path":"/api/firstfactor","remote_ip":"127.0.0.1"}"#,
-                Some(Shape::Authelia),
+                Some(InputFormat::Authelia),
             ),
             (
                 r#"{"action": "login_failed", "client_ip": "1.2.3.4", "context": {}}"#,
-                Some(Shape::Authentik),
+                Some(InputFormat::Authentik),
             ),
             (
                 r#"{"auth_via": "unauthenticated", "client_ip": "1.2.3.4"}"#,
-                Some(Shape::Authentik),
+                Some(InputFormat::Authentik),
             ),
             // A logfmt line without a client address is nothing authtrail reads.
             (
@@ -215,7 +189,7 @@ mod tests {
             // An OCSF event naming a client_ip stays OCSF.
             (
                 r#"{"class_uid":3002,"action":"x","client_ip":"1.2.3.4"}"#,
-                Some(Shape::OcsfJson),
+                Some(InputFormat::Json),
             ),
             ("\u{0}\u{1}binary", None),
             ("just some words", None),

@@ -35,6 +35,10 @@ pub const ACCOUNT_SWITCH: i32 = 7;
 pub const AUTHENTICATION_TICKET: i32 = 3;
 /// Authentication activity / status: Other.
 pub const OTHER: i32 = 99;
+/// Authorize Session activity: Assign Privileges.
+pub const ASSIGN_PRIVILEGES: i32 = 1;
+/// `logon_type_id`: Remote Interactive (an SSH login, for instance).
+pub const REMOTE_INTERACTIVE: i32 = 10;
 
 /// Account Change activity: Password Change.
 pub const PASSWORD_CHANGE: i32 = 3;

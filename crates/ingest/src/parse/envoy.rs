@@ -3,13 +3,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::parse::auto::container_runtime_payload;
 use crate::parse::build::ProductInfo;
 use crate::parse::http_event::{
-    self, count, ip_and_port, nil, split_request, status_code, tokens, JsonFields, Request, Token,
+    self, count, ip_and_port, nil, status_code, tokens, JsonFields, Request, Token,
 };
+use crate::parse::json_fields;
 use crate::parse::syslog::rfc3339_ms;
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
@@ -26,12 +27,13 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         Some(payload) => (line.split_once(' ').map(|(t, _)| t), payload),
         None => (None, line),
     };
-    let runtime_ms = match runtime_time {
-        Some(t) => Some(
-            rfc3339_ms(t, ctx).ok_or_else(|| bad(format!("bad container-runtime time {t:?}")))?,
-        ),
-        None => None,
-    };
+    let runtime_ms =
+        match runtime_time {
+            Some(t) => Some(rfc3339_ms(t, ctx).ok_or_else(|| {
+                Unrecognized::because(format!("bad container-runtime time {t:?}"))
+            })?),
+            None => None,
+        };
     let payload = payload.trim();
     if payload.starts_with('{') {
         json(payload, runtime_ms, ctx)
@@ -42,10 +44,6 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             "neither a JSON access log nor the text format ([START_TIME] \"REQUEST\" …)",
         ))
     }
-}
-
-fn bad(what: String) -> Unrecognized {
-    Unrecognized::because(what)
 }
 
 /// Names of the bare fields after the quoted headers in the newer default format.
@@ -65,8 +63,8 @@ fn text_line(line: &str, ctx: &ParseContext) -> ParseResult {
     let (time, rest) = rest
         .split_once(']')
         .ok_or_else(|| Unrecognized::new("START_TIME has no closing ]"))?;
-    let time_ms =
-        rfc3339_ms(time, ctx).ok_or_else(|| bad(format!("START_TIME {time:?} is not RFC 3339")))?;
+    let time_ms = rfc3339_ms(time, ctx)
+        .ok_or_else(|| Unrecognized::because(format!("START_TIME {time:?} is not RFC 3339")))?;
     let toks = tokens(rest)?;
     let request = toks
         .first()
@@ -94,7 +92,7 @@ fn text_line(line: &str, ctx: &ParseContext) -> ParseResult {
     })?;
     let before = toks.get(..start).unwrap_or(&[]);
     if before.len() < 6 {
-        return Err(bad(format!(
+        return Err(Unrecognized::because(format!(
             "{} fields between the request and the headers, expected at least 6 \
              (RESPONSE_CODE RESPONSE_FLAGS BYTES_RECEIVED BYTES_SENT DURATION UPSTREAM_TIME)",
             before.len()
@@ -104,7 +102,7 @@ fn text_line(line: &str, ctx: &ParseContext) -> ParseResult {
         before
             .get(i)
             .and_then(|t| t.bare())
-            .ok_or_else(|| bad(format!("{name} is quoted")))
+            .ok_or_else(|| Unrecognized::because(format!("{name} is quoted")))
     };
     let code = bare(0, "RESPONSE_CODE")?;
     let flags = bare(1, "RESPONSE_FLAGS")?;
@@ -116,14 +114,15 @@ fn text_line(line: &str, ctx: &ParseContext) -> ParseResult {
     let status = match code {
         // No response was sent (the client went away first).
         "0" => None,
-        c => Some(
-            status_code(c)
-                .ok_or_else(|| bad(format!("RESPONSE_CODE {c:?} is not an HTTP status code")))?,
-        ),
+        c => Some(status_code(c).ok_or_else(|| {
+            Unrecognized::because(format!("RESPONSE_CODE {c:?} is not an HTTP status code"))
+        })?),
     };
     for (name, value) in [("BYTES_RECEIVED", received), ("BYTES_SENT", sent)] {
         if value != "-" && count(value).is_none() {
-            return Err(bad(format!("{name} {value:?} is not a number")));
+            return Err(Unrecognized::because(format!(
+                "{name} {value:?} is not a number"
+            )));
         }
     }
     let headers = toks.get(start..end).unwrap_or(&[]);
@@ -203,30 +202,23 @@ fn text_line(line: &str, ctx: &ParseContext) -> ParseResult {
 
 /// Fill method, target and protocol from the request field; a TCP proxy's `- - -` is no request.
 fn set_request_line<'a>(req: &mut Request<'a>, request: &'a str) -> Result<(), Unrecognized> {
-    match split_request(request) {
-        Some((method, target, protocol)) => {
-            req.method = Some(method);
-            req.target = Some(Cow::Borrowed(target));
-            req.protocol = protocol;
-        }
-        None if req.status.is_none() && request.split(' ').all(|p| nil(p).is_none()) => {
-            return Err(Unrecognized::new(
-                "a TCP connection, not an HTTP request (no method, path or response code)",
-            ))
-        }
-        None => req.raw_request = nil(request),
+    if !req.set_request_line(request)
+        && req.status.is_none()
+        && request.split(' ').all(|p| nil(p).is_none())
+    {
+        return Err(Unrecognized::new(TCP_CONNECTION));
     }
     Ok(())
 }
 
+/// Why a logged TCP proxy connection is not mapped.
+const TCP_CONNECTION: &str =
+    "a TCP connection, not an HTTP request (no method, path or response code)";
+
 /// A JSON access log; keys compared without case, `-` as `_` and the `:` of pseudo-headers.
 fn json(line: &str, runtime_ms: Option<i64>, ctx: &ParseContext) -> ParseResult {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| bad(format!("invalid JSON access-log line: {e}")))?;
-    let map: &Map<String, Value> = value
-        .as_object()
-        .ok_or_else(|| Unrecognized::new("JSON access-log line is not an object"))?;
-    let mut f = JsonFields::new(map);
+    let map = json_fields::object(line, "access-log line")?;
+    let mut f = JsonFields::new(&map);
     let status = match f.value(&["response_code", "status", "status_code"]) {
         None => {
             return Err(Unrecognized::new(
@@ -242,12 +234,17 @@ fn json(line: &str, runtime_ms: Option<i64>, ctx: &ParseContext) -> ParseResult 
             match code {
                 Some(0) => None,
                 Some(c @ 100..=999) => u16::try_from(c).ok(),
-                _ => return Err(bad(format!("response_code {v} is not an HTTP status code"))),
+                _ => {
+                    return Err(Unrecognized::because(format!(
+                        "response_code {v} is not an HTTP status code"
+                    )))
+                }
             }
         }
     };
     let time_ms = match f.str(&["start_time", "timestamp", "@timestamp", "time"]) {
-        Some(t) => rfc3339_ms(t, ctx).ok_or_else(|| bad(format!("bad start_time {t:?}")))?,
+        Some(t) => rfc3339_ms(t, ctx)
+            .ok_or_else(|| Unrecognized::because(format!("bad start_time {t:?}")))?,
         None => runtime_ms.unwrap_or(ctx.received_ms),
     };
     let remote = match f.str(&[
@@ -256,10 +253,9 @@ fn json(line: &str, runtime_ms: Option<i64>, ctx: &ParseContext) -> ParseResult 
         "remote_address",
         "client_address",
     ]) {
-        Some(r) => Some(
-            ip_and_port(r)
-                .ok_or_else(|| bad(format!("downstream_remote_address {r:?} is not an address")))?,
-        ),
+        Some(r) => Some(ip_and_port(r).ok_or_else(|| {
+            Unrecognized::because(format!("downstream_remote_address {r:?} is not an address"))
+        })?),
         None => None,
     };
     let mut req = Request {
@@ -287,18 +283,12 @@ fn json(line: &str, runtime_ms: Option<i64>, ctx: &ParseContext) -> ParseResult 
         "request_path",
     ]);
     let protocol = f.str(&["protocol", "request_protocol"]);
-    if let Some(m) = method {
-        req.method = Some(m);
-        req.target = target.map(Cow::Borrowed);
-        req.protocol = protocol;
-    } else if target.is_none() && status.is_none() {
-        return Err(Unrecognized::new(
-            "a TCP connection, not an HTTP request (no method, path or response code)",
-        ));
-    } else {
-        req.target = target.map(Cow::Borrowed);
-        req.protocol = protocol;
+    if method.is_none() && target.is_none() && status.is_none() {
+        return Err(Unrecognized::new(TCP_CONNECTION));
     }
+    req.method = method;
+    req.target = target.map(Cow::Borrowed);
+    req.protocol = protocol;
     if req.remote.is_none() && req.forwarded_for.is_none() {
         return Err(Unrecognized::new(
             "JSON access-log line has no client address (downstream_remote_address, x_forwarded_for)",

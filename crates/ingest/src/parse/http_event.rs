@@ -68,6 +68,25 @@ pub struct Request<'a> {
     pub unmapped: Vec<(String, Value)>,
 }
 
+impl<'a> Request<'a> {
+    /// Fill method, target and protocol from a logged request line; when it is not
+    /// `METHOD target [protocol]`, keep it raw instead and return `false`.
+    pub fn set_request_line(&mut self, request: &'a str) -> bool {
+        match split_request(request) {
+            Some((method, target, protocol)) => {
+                self.method = Some(method);
+                self.target = Some(Cow::Borrowed(target));
+                self.protocol = protocol;
+                true
+            }
+            None => {
+                self.raw_request = nil(request);
+                false
+            }
+        }
+    }
+}
+
 /// The OCSF event for a request: Authentication for attempts, HTTP Activity otherwise.
 /// `source` prefixes the `unmapped` keys this adds.
 pub fn event(req: Request<'_>, product: ProductInfo, source: &str, ctx: &ParseContext) -> Event {
@@ -420,8 +439,8 @@ pub fn count(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-/// Digits as a number (no sign, at least one digit).
-fn digits(b: &[u8]) -> Option<i32> {
+/// Digits as a number (no sign, one to nine digits).
+pub fn digits(b: &[u8]) -> Option<i32> {
     if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }

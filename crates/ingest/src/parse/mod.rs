@@ -22,6 +22,7 @@ pub mod clock;
 pub mod cloudtrail;
 pub mod context;
 pub mod envoy;
+pub mod format;
 pub mod gateway;
 pub mod http_event;
 pub mod json_fields;

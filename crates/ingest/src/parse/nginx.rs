@@ -12,9 +12,10 @@ use serde_json::{Map, Value};
 use crate::parse::auto::container_runtime_payload;
 use crate::parse::build::{self, ProductInfo, AUTHENTICATION, FAILURE, INFORMATIONAL, LOGON};
 use crate::parse::http_event::{
-    self, clf_time_ms, count, epoch_seconds_ms, ip_and_port, nil, split_request, status_code,
-    tokens, traceparent, JsonFields, Request, Token, BASIC_AUTH,
+    self, clf_time_ms, count, digits, epoch_seconds_ms, ip_and_port, nil, split_request,
+    status_code, tokens, traceparent, JsonFields, Request, Token, BASIC_AUTH,
 };
+use crate::parse::json_fields;
 use crate::parse::syslog::rfc3339_ms;
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
@@ -36,10 +37,6 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     } else {
         access_log(line, ctx)
     }
-}
-
-fn bad(what: String) -> Unrecognized {
-    Unrecognized::because(what)
 }
 
 /// `yyyy/mm/dd hh:mm:ss [`: the error log's header.
@@ -76,7 +73,8 @@ fn access_log(line: &str, ctx: &ParseContext) -> ParseResult {
     let (time, rest) = after
         .split_once(']')
         .ok_or_else(|| Unrecognized::new("access-log time has no closing ]"))?;
-    let time_ms = clf_time_ms(time).ok_or_else(|| bad(format!("bad access-log time {time:?}")))?;
+    let time_ms = clf_time_ms(time)
+        .ok_or_else(|| Unrecognized::because(format!("bad access-log time {time:?}")))?;
 
     // Before the time: an optional `$host`, the client address, `-` (ident), the user.
     let (first, more) = head.split_once(' ').unwrap_or((head, ""));
@@ -91,7 +89,7 @@ fn access_log(line: &str, ctx: &ParseContext) -> ParseResult {
         if head.is_empty() {
             Unrecognized::new("no client address before the time")
         } else {
-            bad(format!("client address {remote:?} is not an IP address"))
+            Unrecognized::because(format!("client address {remote:?} is not an IP address"))
         }
     })?;
     let more = more.trim();
@@ -111,12 +109,15 @@ fn access_log(line: &str, ctx: &ParseContext) -> ParseResult {
         .next()
         .and_then(Token::bare)
         .ok_or_else(|| Unrecognized::new("no status after the request"))?;
-    let status = status_code(status)
-        .ok_or_else(|| bad(format!("status {status:?} is not an HTTP status code")))?;
+    let status = status_code(status).ok_or_else(|| {
+        Unrecognized::because(format!("status {status:?} is not an HTTP status code"))
+    })?;
     let bytes = match toks.next() {
         Some(Token::Bare(b)) => {
             if b != "-" && count(b).is_none() {
-                return Err(bad(format!("byte count {b:?} is not a number")));
+                return Err(Unrecognized::because(format!(
+                    "byte count {b:?} is not a number"
+                )));
             }
             count(b)
         }
@@ -139,7 +140,7 @@ fn access_log(line: &str, ctx: &ParseContext) -> ParseResult {
         host: vhost,
         ..Request::default()
     };
-    set_request_line(&mut req, request);
+    req.set_request_line(request);
 
     // Fields configs add after the user agent: `$http_x_forwarded_for` first, by convention.
     let mut extra = Vec::new();
@@ -187,26 +188,10 @@ fn looks_like_credentials(value: &str) -> bool {
         .any(|s| scheme.eq_ignore_ascii_case(s))
 }
 
-/// Fill method, target and protocol from `$request`, or keep it raw when it is not a request line.
-fn set_request_line<'a>(req: &mut Request<'a>, request: &'a str) {
-    match split_request(request) {
-        Some((method, target, protocol)) => {
-            req.method = Some(method);
-            req.target = Some(Cow::Borrowed(target));
-            req.protocol = protocol;
-        }
-        None => req.raw_request = nil(request),
-    }
-}
-
 /// A JSON access log: nginx variable names as keys.
 fn json(line: &str, ctx: &ParseContext) -> ParseResult {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| bad(format!("invalid JSON access-log line: {e}")))?;
-    let map: &Map<String, Value> = value
-        .as_object()
-        .ok_or_else(|| Unrecognized::new("JSON access-log line is not an object"))?;
-    let mut f = JsonFields::new(map);
+    let map = json_fields::object(line, "access-log line")?;
+    let mut f = JsonFields::new(&map);
     let status = match f.value(&["status"]) {
         None => return Err(Unrecognized::new("JSON access-log line has no status")),
         Some(v) => match v {
@@ -215,28 +200,29 @@ fn json(line: &str, ctx: &ParseContext) -> ParseResult {
             _ => None,
         }
         .filter(|c| (100..=999).contains(c))
-        .ok_or_else(|| bad(format!("status {v} is not an HTTP status code")))?,
+        .ok_or_else(|| Unrecognized::because(format!("status {v} is not an HTTP status code")))?,
     };
     let time_ms = if let Some(t) = f.str(&["time_iso8601"]) {
-        rfc3339_ms(t, ctx).ok_or_else(|| bad(format!("bad time_iso8601 {t:?}")))?
+        rfc3339_ms(t, ctx)
+            .ok_or_else(|| Unrecognized::because(format!("bad time_iso8601 {t:?}")))?
     } else if let Some(t) = f.str(&["time_local"]) {
-        clf_time_ms(t).ok_or_else(|| bad(format!("bad time_local {t:?}")))?
+        clf_time_ms(t).ok_or_else(|| Unrecognized::because(format!("bad time_local {t:?}")))?
     } else if let Some(t) = f.value(&["msec"]) {
         let s = match t {
             Value::String(s) => Cow::Borrowed(s.as_str()),
             other => Cow::Owned(other.to_string()),
         };
-        epoch_seconds_ms(&s).ok_or_else(|| bad(format!("bad msec {s:?}")))?
+        epoch_seconds_ms(&s).ok_or_else(|| Unrecognized::because(format!("bad msec {s:?}")))?
     } else if let Some(t) = f.str(&["timestamp", "@timestamp", "time"]) {
-        rfc3339_ms(t, ctx).ok_or_else(|| bad(format!("bad timestamp {t:?}")))?
+        rfc3339_ms(t, ctx).ok_or_else(|| Unrecognized::because(format!("bad timestamp {t:?}")))?
     } else {
         // No time logged: the time it was received is the best there is.
         ctx.received_ms
     };
     let remote = match f.str(&["remote_addr", "realip_remote_addr", "client_ip"]) {
-        Some(r) => Some(
-            ip_and_port(r).ok_or_else(|| bad(format!("remote_addr {r:?} is not an IP address")))?,
-        ),
+        Some(r) => Some(ip_and_port(r).ok_or_else(|| {
+            Unrecognized::because(format!("remote_addr {r:?} is not an IP address"))
+        })?),
         None => None,
     };
     let remote_port = match f.value(&["remote_port"]) {
@@ -264,7 +250,7 @@ fn json(line: &str, ctx: &ParseContext) -> ParseResult {
         ..Request::default()
     };
     if let Some(request) = f.str(&["request"]) {
-        set_request_line(&mut req, request);
+        req.set_request_line(request);
     }
     if let Some(m) = f.str(&["request_method", "method"]) {
         req.method = Some(m);
@@ -361,12 +347,7 @@ fn context_field<'a>(tail: &'a str, name: &str) -> Option<&'a str> {
 /// `yyyy/mm/dd hh:mm:ss [level] pid#tid: *cid message, client: …, server: …, request: "…"`.
 fn error_log(line: &str, ctx: &ParseContext) -> ParseResult {
     let b = line.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i32> {
-        let d = b.get(r)?;
-        d.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| d.iter().fold(0, |n, c| n * 10 + i32::from(c - b'0')))
-    };
+    let num = |r: std::ops::Range<usize>| b.get(r).and_then(digits);
     let fields = (|| {
         Some((
             i16::try_from(num(0..4)?).ok()?,
@@ -380,7 +361,7 @@ fn error_log(line: &str, ctx: &ParseContext) -> ParseResult {
     let time_ms = fields
         .and_then(|(y, mo, d, h, mi, s)| ctx.local_to_ms(y, mo, d, (h, mi, s), 0))
         .ok_or_else(|| {
-            bad(format!(
+            Unrecognized::because(format!(
                 "bad error-log time {:?}",
                 line.get(..19).unwrap_or(line)
             ))

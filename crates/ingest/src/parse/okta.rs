@@ -14,9 +14,9 @@ use authtrail_model::{HttpRequest, Location, Session, User};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, AUTHORIZE_SESSION, FAILURE, HIGH, LOGOFF,
-    LOGON, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OTHER, PASSWORD_CHANGE, PASSWORD_RESET, PREAUTH,
-    STATUS_UNKNOWN, SUCCESS,
+    self, ProductInfo, ACCOUNT_CHANGE, ASSIGN_PRIVILEGES, AUTHENTICATION, AUTHORIZE_SESSION,
+    FAILURE, HIGH, LOGOFF, LOGON, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OTHER, PASSWORD_CHANGE,
+    PASSWORD_RESET, PREAUTH, STATUS_UNKNOWN, SUCCESS,
 };
 use crate::parse::json_fields::{self, str_of, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
@@ -31,9 +31,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
 const LOCK: i32 = 9;
 /// Account Change activity: Unlock.
 const UNLOCK: i32 = 12;
-/// Authorize Session activity: Assign Privileges.
-const ASSIGN_PRIVILEGES: i32 = 1;
-
 /// What an event type becomes: class, activity, and whether it is an MFA step.
 struct Kind {
     class_uid: u32,
@@ -247,10 +244,7 @@ pub fn looks_like(text: &str) -> bool {
 
 /// A non-empty string field of a JSON value.
 fn non_empty<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+    str_of(value.as_object()?, key)
 }
 
 /// The `target` entries of a given `type`.

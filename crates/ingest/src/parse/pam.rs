@@ -10,7 +10,9 @@
 use authtrail_model::Event;
 use serde_json::{json, Value};
 
-use crate::parse::build::{self, ProductInfo, AUTHENTICATION, FAILURE, LOGOFF, LOGON, SUCCESS};
+use crate::parse::build::{
+    self, ProductInfo, AUTHENTICATION, FAILURE, LOGOFF, LOGON, REMOTE_INTERACTIVE, SUCCESS,
+};
 use crate::parse::syslog::SyslogLine;
 use crate::parse::{ParseResult, Unrecognized};
 
@@ -19,9 +21,6 @@ pub const LINUX_PAM: ProductInfo = ProductInfo {
     name: "Linux-PAM",
     vendor: "Linux-PAM",
 };
-
-/// OCSF `logon_type_id` Remote Interactive (PAM on behalf of sshd).
-const REMOTE_INTERACTIVE: i32 = 10;
 
 /// The `key=value` fields PAM writes after `authentication failure;`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,18 +113,8 @@ pub fn parse(line: &SyslogLine<'_>) -> ParseResult {
     Ok(build_event(line, &source, facts))
 }
 
-/// The program of a tag (`sshd-session` as `sshd`), with the lifetime of the line.
-fn program(app: &str) -> &str {
-    let base = app.split('(').next().unwrap_or(app);
-    if base == "sshd-session" {
-        "sshd"
-    } else {
-        base
-    }
-}
-
 /// The module, service and type, and the text after them.
-fn split_source<'a>(line: &SyslogLine<'a>) -> Result<(Source<'a>, &'a str), Unrecognized> {
+fn split_source<'a>(line: &'a SyslogLine<'a>) -> Result<(Source<'a>, &'a str), Unrecognized> {
     if let Some((head, text)) = line
         .message
         .starts_with("pam_")
@@ -141,7 +130,7 @@ fn split_source<'a>(line: &SyslogLine<'a>) -> Result<(Source<'a>, &'a str), Unre
                     None => (module, inner, None),
                 }
             }
-            None => (head, program(line.app), None),
+            None => (head, line.program(), None),
         };
         return Ok((
             Source {

@@ -14,8 +14,8 @@ use authtrail_model::Event;
 use serde_json::Value;
 
 use crate::parse::build::{
-    self, ProductInfo, AUTHENTICATION, FAILURE, LOGOFF, LOGON, MEDIUM, PREAUTH, STATUS_UNKNOWN,
-    SUCCESS,
+    self, ProductInfo, AUTHENTICATION, FAILURE, LOGOFF, LOGON, MEDIUM, OTHER, PREAUTH,
+    REMOTE_INTERACTIVE, STATUS_UNKNOWN, SUCCESS,
 };
 use crate::parse::pam;
 use crate::parse::syslog::SyslogLine;
@@ -26,11 +26,6 @@ pub const OPENSSH: ProductInfo = ProductInfo {
     name: "OpenSSH",
     vendor: "OpenBSD",
 };
-
-/// OCSF `auth_protocol_id` Other: the SSH method is named in `auth_protocol`.
-const AUTH_PROTOCOL_OTHER: i32 = 99;
-/// OCSF `logon_type_id` Remote Interactive.
-const REMOTE_INTERACTIVE: i32 = 10;
 
 /// What a message says, before it becomes an event.
 #[derive(Default)]
@@ -617,7 +612,8 @@ fn build_event(line: &SyslogLine<'_>, f: Facts<'_>) -> Event {
     }
     line.mark_origin(&mut e, "sshd");
     if let Some(method) = f.method {
-        e.auth_protocol_id = Some(AUTH_PROTOCOL_OTHER);
+        // `auth_protocol_id` Other: the SSH method is named in `auth_protocol`.
+        e.auth_protocol_id = Some(OTHER);
         e.auth_protocol = Some(base_method(method).into());
         if let Some((_, sub)) = method.split_once('/') {
             e.unmapped

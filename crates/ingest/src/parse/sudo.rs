@@ -16,7 +16,8 @@
 use serde_json::Value;
 
 use crate::parse::build::{
-    self, ProductInfo, AUTHENTICATION, AUTHORIZE_SESSION, FAILURE, LOGON, SUCCESS,
+    self, ProductInfo, ASSIGN_PRIVILEGES, AUTHENTICATION, AUTHORIZE_SESSION, FAILURE, LOGON,
+    SUCCESS,
 };
 use crate::parse::syslog::SyslogLine;
 use crate::parse::{ParseResult, Unrecognized};
@@ -25,9 +26,6 @@ const PRODUCT: ProductInfo = ProductInfo {
     name: "sudo",
     vendor: "sudo project",
 };
-
-/// Authorize Session activity: Assign Privileges.
-const ASSIGN_PRIVILEGES: i32 = 1;
 
 /// Map one sudo syslog message to an OCSF event.
 pub fn parse(line: &SyslogLine<'_>) -> ParseResult {

@@ -203,14 +203,19 @@ impl Tail {
             None if self.config.start_at_end => meta.len(),
             None => 0,
         };
-        Ok(Followed {
+        Ok(self.followed(file, &meta, offset))
+    }
+
+    /// A followed file read from `offset`, with a fresh normalizer.
+    fn followed(&self, file: File, meta: &std::fs::Metadata, offset: u64) -> Followed {
+        Followed {
             file,
             dev: meta.dev(),
             ino: meta.ino(),
             offset,
             normalizer: Normalizer::new(self.config.format, self.sink.parse.clone()),
             skipping_long_line: false,
-        })
+        }
     }
 
     /// The offset after every line of the file that the log already holds: entries of this
@@ -316,14 +321,7 @@ impl Tail {
         };
         let file = File::open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
-        Ok(Followed {
-            file,
-            dev: meta.dev(),
-            ino: meta.ino(),
-            offset: 0,
-            normalizer: Normalizer::new(self.config.format, self.sink.parse.clone()),
-            skipping_long_line: false,
-        })
+        Ok(self.followed(file, &meta, 0))
     }
 
     /// Append the complete lines after the offset, batch by batch; save the state after each.

@@ -64,6 +64,11 @@ pub fn normalize(body: &[u8], format: InputFormat) -> Vec<(usize, Normalized)> {
     normalize_with(body, format, ParseConfig::default())
 }
 
+/// Read a dataset file and normalize it with the default configuration, or `None` to skip.
+pub fn normalized(rel: &str, format: InputFormat) -> Option<Vec<(usize, Normalized)>> {
+    Some(normalize(&dataset(rel)?, format))
+}
+
 /// Panther's rule tests (one test a line, the record under `log`) as NDJSON of the records.
 pub fn panther_logs(body: &[u8]) -> Vec<u8> {
     let text = std::str::from_utf8(body).expect("utf-8");
@@ -163,6 +168,27 @@ pub fn render_with_events(records: &[(usize, Normalized)]) -> String {
         out.push_str(&format!("L{line} {json}\n"));
     }
     out
+}
+
+/// Split one CSV line into fields (`"…"` quoting with `""` escapes; no newlines in fields).
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
 
 /// The `Evt.Meta[...]` values of CrowdSec's `results["s01-parse"]["<parser>"][N]…` lines: line
