@@ -210,3 +210,37 @@ fn config_sets_the_line_limit_and_trusted_proxies_and_refuses_unknown_keys() {
     let (_, stderr) = expect_code(&out, 2, "bad config");
     assert!(stderr.contains("max_line_bites"), "{stderr}");
 }
+
+#[test]
+fn json_documents_larger_than_a_read_chunk_are_read_whole() {
+    // A pretty-printed CloudTrail file over 4 MiB: cutting it at newlines would break the JSON.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let n = 9000;
+    let records: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "  {{\n    \"eventVersion\": \"1.08\",\n    \"eventSource\": \"signin.amazonaws.com\",\n    \"eventName\": \"ConsoleLogin\",\n    \"eventTime\": \"2025-01-01T10:00:00Z\",\n    \"awsRegion\": \"us-east-1\",\n    \"sourceIPAddress\": \"203.0.113.7\",\n    \"userIdentity\": {{\"type\": \"IAMUser\", \"userName\": \"user{i}\", \"arn\": \"arn:aws:iam::1:user/user{i}\"}},\n    \"responseElements\": {{\"ConsoleLogin\": \"Failure\"}},\n    \"errorMessage\": \"Failed authentication\",\n    \"padding\": \"{}\"\n  }}",
+                "p".repeat(300)
+            )
+        })
+        .collect();
+    let body = format!("{{\n  \"Records\": [\n{}\n  ]\n}}\n", records.join(",\n"));
+    assert!(body.len() > 4 * 1024 * 1024);
+    let file = tmp.path().join("cloudtrail.json");
+    std::fs::write(&file, &body).unwrap();
+    for format in ["cloudtrail", "auto"] {
+        let dir = tmp.path().join(format!("data-{format}"));
+        let out = run_in(
+            &dir,
+            &["ingest", "--format", format, file.to_str().unwrap()],
+        );
+        let (stdout, _) = expect_code(&out, 0, format);
+        assert!(
+            stdout.contains(&format!("{n} events")),
+            "{format}: {stdout}"
+        );
+        assert!(stdout.contains("0 unparsed"), "{format}: {stdout}");
+        let events = events(&dir);
+        assert_eq!(events[n - 1].0["user"]["name"], format!("user{}", n - 1));
+    }
+}

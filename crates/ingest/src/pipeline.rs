@@ -146,22 +146,29 @@ impl Normalizer {
         self.format
     }
 
+    /// Whether a body starting with `start` is decoded as JSON documents (one object, an array,
+    /// NDJSON, a `{"Records": [...]}` file) rather than line by line. Callers that read in
+    /// chunks must pass such a body whole.
+    pub fn reads_as_document(&self, start: &[u8]) -> bool {
+        let first = start.iter().find(|b| !b.is_ascii_whitespace());
+        match self.format {
+            InputFormat::Json | InputFormat::Okta | InputFormat::Auth0 => true,
+            // `{"Records": [...]}` files and pretty-printed records are whole documents.
+            InputFormat::CloudTrail => true,
+            // A JSON array (or a pretty-printed document) cannot be read line by line.
+            InputFormat::Auto => first == Some(&b'[') || starts_with_records_wrapper(start),
+            InputFormat::Keycloak => first == Some(&b'['),
+            _ => false,
+        }
+    }
+
     /// Split a body into records as this stream's format does.
     pub fn records<'a>(
         &self,
         body: &'a [u8],
         limits: &Limits,
     ) -> Result<Vec<Record<'a>>, IngestError> {
-        let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        let json_body = match self.format {
-            InputFormat::Json | InputFormat::Okta | InputFormat::Auth0 => true,
-            // `{"Records": [...]}` files and pretty-printed records are whole documents.
-            InputFormat::CloudTrail => true,
-            // A JSON array (or a pretty-printed document) cannot be read line by line.
-            InputFormat::Auto => first == Some(&b'[') || starts_with_records_wrapper(body),
-            InputFormat::Keycloak => first == Some(&b'['),
-            _ => false,
-        };
+        let json_body = self.reads_as_document(body);
         let records = if json_body {
             let records = json::decode(body)?;
             match self.format {

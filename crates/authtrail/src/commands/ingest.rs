@@ -1,6 +1,8 @@
 //! `authtrail ingest`: append files through the same pipeline as the server.
 //!
-//! JSON input is all or nothing: every file is read and validated before anything is appended.
+//! OCSF JSON input is all or nothing: every file is read and validated before anything is
+//! appended. A file in another format that is one JSON document (an array, a CloudTrail
+//! `{"Records": [...]}` file, pretty-printed records) is read and appended whole, file by file.
 //! Text input (syslog, audit, access logs) is streamed: each file is read in chunks cut at line
 //! boundaries, one thread parses while another appends (each chunk is fsynced before the next
 //! is counted), so files of any size go through in bounded memory. A text line never rejects a
@@ -23,6 +25,9 @@ use authtrail_store::{EmbeddedLog, LogOptions, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data_dir::ensure_initialized;
+
+/// Bytes looked at to tell a JSON document from lines.
+const DOCUMENT_PEEK: usize = 64;
 
 /// Bytes of text parsed and appended as one batch.
 const CHUNK_BYTES: usize = 4 * 1024 * 1024;
@@ -116,6 +121,25 @@ fn stream_file(
     } else {
         Box::new(File::open(file).context("opening")?)
     };
+    // JSON documents (arrays, `{"Records": [...]}` files, pretty-printed records) cannot be cut
+    // at newlines: such a file is read and appended whole.
+    let mut start = Vec::new();
+    (&mut input)
+        .take(DOCUMENT_PEEK as u64)
+        .read_to_end(&mut start)
+        .context("reading")?;
+    let mut input: Box<dyn Read + Send> =
+        Box::new(std::io::Cursor::new(start.clone()).chain(input));
+    if Normalizer::new(format, config.clone()).reads_as_document(&start) {
+        let mut body = Vec::new();
+        input.read_to_end(&mut body).context("reading")?;
+        let batch =
+            Normalizer::new(format, config.clone()).prepare(&body, source, now_ns(), limits)?;
+        let summary = batch.summary.clone();
+        let range = append(log, batch)?;
+        progress.inc(body.len() as u64);
+        return Ok((summary, range));
+    }
     let (tx, rx) = sync_channel::<(PreparedBatch, u64)>(2);
     let source = source.to_string();
     let config = config.clone();
