@@ -7,15 +7,15 @@ use authtrail_model::Event;
 use authtrail_store::PreparedEntry;
 use serde_json::Value;
 
-use crate::decode::{json, lines, Record};
+use crate::decode::{evtx, json, lines, windows as windows_input, Record};
 use crate::error::IngestError;
 use crate::limits::Limits;
 use crate::parse::auto;
 pub use crate::parse::format::{InputFormat, FORMAT_NAMES};
 use crate::parse::text::escape_invalid_utf8;
 use crate::parse::{
-    auditd, auth0, authelia, authentik, cloudtrail, envoy, keycloak, nginx, okta, syslog,
-    ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
+    auditd, auth0, authelia, authentik, cloudtrail, entra, envoy, keycloak, kubernetes, nginx,
+    okta, syslog, windows, ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
 };
 
 /// Counts of what a batch (or a whole input) held.
@@ -152,11 +152,19 @@ impl Normalizer {
     pub fn reads_as_document(&self, start: &[u8]) -> bool {
         let first = start.iter().find(|b| !b.is_ascii_whitespace());
         match self.format {
-            InputFormat::Json | InputFormat::Okta | InputFormat::Auth0 => true,
+            InputFormat::Json
+            | InputFormat::Okta
+            | InputFormat::Auth0
+            | InputFormat::Entra
+            | InputFormat::Kubernetes => true,
             // `{"Records": [...]}` files and pretty-printed records are whole documents.
             InputFormat::CloudTrail => true,
+            // Event XML and Splunk events span lines; EVTX files are binary.
+            InputFormat::Windows => true,
             // A JSON array (or a pretty-printed document) cannot be read line by line.
-            InputFormat::Auto => first == Some(&b'[') || starts_with_records_wrapper(start),
+            InputFormat::Auto => {
+                first == Some(&b'[') || starts_with_records_wrapper(start) || evtx::is_evtx(start)
+            }
             InputFormat::Keycloak => first == Some(&b'['),
             _ => false,
         }
@@ -169,12 +177,19 @@ impl Normalizer {
         limits: &Limits,
     ) -> Result<Vec<Record<'a>>, IngestError> {
         let json_body = self.reads_as_document(body);
-        let records = if json_body {
+        let records = if self.format == InputFormat::Windows {
+            windows_input::split(body, limits.max_line_bytes)?
+        } else if json_body {
             let records = json::decode(body)?;
             match self.format {
                 InputFormat::CloudTrail | InputFormat::Auto => {
-                    json::split_records_wrappers(body, records)?
+                    json::split_wrappers(body, records, "Records")?
                 }
+                InputFormat::Entra => {
+                    let records = json::split_wrappers(body, records, "records")?;
+                    json::split_wrappers(body, records, "value")?
+                }
+                InputFormat::Kubernetes => json::split_wrappers(body, records, "items")?,
                 _ => records,
             }
         } else {
@@ -195,7 +210,9 @@ impl Normalizer {
         Ok(records)
     }
 
-    /// Decode, normalize and prepare one batch; any error rejects the whole batch.
+    /// Decode, normalize and prepare one batch; any error rejects the whole batch. A binary
+    /// EVTX body (format `windows` or `auto`) is first transcoded to NDJSON, one line per
+    /// record, and those lines are what is stored as the events' raw input.
     pub fn prepare(
         &mut self,
         body: &[u8],
@@ -204,6 +221,15 @@ impl Normalizer {
         limits: &Limits,
     ) -> Result<PreparedBatch, IngestError> {
         check_source(source)?;
+        let transcoded;
+        let body = if matches!(self.format, InputFormat::Windows | InputFormat::Auto)
+            && evtx::is_evtx(body)
+        {
+            transcoded = evtx::to_ndjson(body);
+            transcoded.as_slice()
+        } else {
+            body
+        };
         let records = self.records(body, limits)?;
         self.prepare_records(records, source, received_at_ns, limits)
     }
@@ -306,6 +332,7 @@ impl Normalizer {
                         .extra
                         .insert("log_format".into(), Value::from(p.name()));
                 }
+                event.fill_required();
                 event
                     .normalize()
                     .map_err(|e| Unrecognized::because(format!("invalid event: {e}")))?;
@@ -366,6 +393,9 @@ fn parse_as(
         InputFormat::Auth0 => (Some(Parser::Auth0), auth0::parse(text, ctx)),
         InputFormat::Keycloak => (Some(Parser::Keycloak), keycloak::parse(text, ctx)),
         InputFormat::CloudTrail => (Some(Parser::CloudTrail), cloudtrail::parse(text, ctx)),
+        InputFormat::Entra => (Some(Parser::Entra), entra::parse(text, ctx)),
+        InputFormat::Windows => (Some(Parser::Windows), windows::parse(text, ctx)),
+        InputFormat::Kubernetes => (Some(Parser::Kubernetes), kubernetes::parse(text, ctx)),
     }
 }
 

@@ -140,10 +140,7 @@ fn nginx_wazuh_cases() {
                 "{} {} user={} src={}",
                 e.type_name.as_deref().unwrap_or("?"),
                 e.status.as_deref().unwrap_or("?"),
-                e.user
-                    .as_ref()
-                    .and_then(|u| u.name.as_deref())
-                    .unwrap_or("-"),
+                support::user_name(e).unwrap_or("-"),
                 e.src_endpoint
                     .as_ref()
                     .and_then(|s| s.ip.as_deref())
@@ -156,7 +153,7 @@ fn nginx_wazuh_cases() {
             e.class_uid == 3002
                 && e.status_id == 2
                 && e.auth_protocol_id == Some(11)
-                && e.user.is_none()
+                && support::user_name(e).is_none()
                 && e.src_endpoint.is_none()
         } else {
             e.is_unparsed()

@@ -142,7 +142,7 @@ fn auditd_agrees_with_go_libaudit_goldens() {
                 continue;
             };
             let e = &ours.event;
-            let acct = e.user.as_ref().and_then(|u| u.name.as_deref());
+            let acct = support::user_name(e);
             let status = e.status.as_deref().unwrap_or("?");
             let src = e.src_endpoint.as_ref();
             let addr = src.and_then(|s| s.ip.as_deref());

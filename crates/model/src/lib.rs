@@ -12,6 +12,7 @@ mod deserialize;
 pub mod error;
 pub mod event;
 pub mod objects;
+pub mod schema;
 pub mod validate;
 
 pub use error::ModelError;

@@ -4,7 +4,19 @@ use std::net::IpAddr;
 
 use crate::captions::{caption, class_info, AUTH_PROTOCOLS, LOGON_TYPES, SEVERITIES, STATUSES};
 use crate::error::ModelError;
-use crate::event::Event;
+use crate::event::{Event, AUTHENTICATION_CLASS_UID};
+use crate::objects::{Endpoint, Service, User};
+use serde_json::Value;
+
+/// The user name given to events whose source names no user, on the classes OCSF requires a
+/// user on (Account Change, Authentication, Authorize Session).
+pub const UNKNOWN_USER: &str = "(unknown)";
+
+/// OCSF API Activity.
+const API_ACTIVITY_CLASS_UID: u32 = 6003;
+
+/// Classes on which OCSF requires `user`.
+const USER_REQUIRED: [u32; 3] = [3001, AUTHENTICATION_CLASS_UID, 3003];
 
 /// Longest value allowed in a typed string field, in bytes.
 pub const MAX_FIELD_LEN: usize = 16 * 1024;
@@ -97,6 +109,66 @@ impl Event {
         self.severity.get_or_insert_with(|| severity.into());
         self.status.get_or_insert_with(|| status.into());
         Ok(())
+    }
+
+    /// Fill what OCSF requires and the source left out: a `user` on the classes that require
+    /// one ([`UNKNOWN_USER`], type Unknown, when the source names nobody); a `service` on an
+    /// Authentication event that names neither it nor a `dst_endpoint` (the product that logged
+    /// it did the authenticating); an `actor` (the unknown user) and a `src_endpoint` (named
+    /// [`UNKNOWN_USER`]) on API Activity that names neither; the `cloud` profile in
+    /// `metadata.profiles` when `cloud` is set.
+    ///
+    /// For events authtrail maps from a source; OCSF events clients send are stored as sent.
+    pub fn fill_required(&mut self) {
+        if USER_REQUIRED.contains(&self.class_uid) && self.user.is_none() {
+            let mut user = User {
+                name: Some(UNKNOWN_USER.into()),
+                ..User::default()
+            };
+            user.extra.insert("type_id".into(), Value::from(0));
+            user.extra.insert("type".into(), Value::from("Unknown"));
+            self.user = Some(user);
+        }
+        if self.class_uid == AUTHENTICATION_CLASS_UID
+            && self.service.is_none()
+            && self.dst_endpoint.is_none()
+        {
+            let product = self.metadata.product.as_ref();
+            let name = product
+                .and_then(|p| p.name.clone().filter(|n| !n.is_empty()))
+                .or_else(|| product.and_then(|p| p.vendor_name.clone()));
+            self.service = Some(Service {
+                name,
+                ..Service::default()
+            });
+        }
+        if self.class_uid == API_ACTIVITY_CLASS_UID {
+            // API Activity requires who called and from where.
+            if self.actor.is_none() {
+                self.actor = Some(serde_json::json!({
+                    "user": { "name": UNKNOWN_USER, "type_id": 0, "type": "Unknown" }
+                }));
+            }
+            if self.src_endpoint.is_none() {
+                let mut unknown = Endpoint::default();
+                unknown
+                    .extra
+                    .insert("name".into(), Value::from(UNKNOWN_USER));
+                self.src_endpoint = Some(unknown);
+            }
+        }
+        if self.other.contains_key("cloud") {
+            let profiles = self
+                .metadata
+                .extra
+                .entry("profiles".to_string())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = profiles {
+                if !list.iter().any(|p| p == "cloud") {
+                    list.push(Value::from("cloud"));
+                }
+            }
+        }
     }
 
     fn check_lengths(&self) -> Result<(), ModelError> {

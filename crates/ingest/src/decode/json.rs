@@ -36,34 +36,30 @@ pub fn decode(body: &[u8]) -> Result<Vec<Record<'_>>, IngestError> {
         .collect())
 }
 
-/// Replace each record that is a `{"Records": [...]}` document (as AWS CloudTrail files are)
-/// with the array's elements, each still a slice of `body`.
-pub fn split_records_wrappers<'a>(
+/// Replace each record that is a wrapper document, an object holding the records as an array
+/// under `key` (`{"Records": [...]}` as AWS CloudTrail files are, `{"records": [...]}` from Azure
+/// diagnostic settings, `{"value": [...]}` from Microsoft Graph, `{"items": [...]}` from a
+/// Kubernetes `EventList`), with the array's elements, each still a slice of `body`.
+pub fn split_wrappers<'a>(
     body: &'a [u8],
     records: Vec<Record<'a>>,
+    key: &str,
 ) -> Result<Vec<Record<'a>>, IngestError> {
-    /// A CloudTrail file: the records, unparsed.
-    #[derive(serde::Deserialize)]
-    struct Wrapper<'a> {
-        #[serde(borrow, rename = "Records")]
-        records: Vec<&'a RawValue>,
-    }
-    if !records.iter().any(|r| memmem(r.raw, b"\"Records\"")) {
+    let quoted = format!("\"{key}\"");
+    if !records.iter().any(|r| memmem(r.raw, quoted.as_bytes())) {
         return Ok(records);
     }
     let mut lines = LineCounter::new(body);
     let mut out = Vec::with_capacity(records.len());
     for record in records {
-        let wrapper = if memmem(record.raw, b"\"Records\"") {
-            std::str::from_utf8(record.raw)
-                .ok()
-                .and_then(|text| serde_json::from_str::<Wrapper<'a>>(text).ok())
+        let elements = if memmem(record.raw, quoted.as_bytes()) {
+            wrapped_elements(record.raw, key)
         } else {
             None
         };
-        match wrapper {
-            Some(w) => {
-                for item in w.records {
+        match elements {
+            Some(elements) => {
+                for item in elements {
                     let raw = item.get().as_bytes();
                     // Each element borrows from `body`, so its offset is the pointer distance.
                     let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
@@ -78,6 +74,15 @@ pub fn split_records_wrappers<'a>(
         }
     }
     Ok(out)
+}
+
+/// The elements of the array under `key` when `raw` is an object holding one, else `None`.
+fn wrapped_elements<'a>(raw: &'a [u8], key: &str) -> Option<Vec<&'a RawValue>> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let fields: std::collections::BTreeMap<std::borrow::Cow<'a, str>, &'a RawValue> =
+        serde_json::from_str(text).ok()?;
+    let array = fields.get(key)?;
+    serde_json::from_str(array.get()).ok()
 }
 
 fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
@@ -98,14 +103,14 @@ fn json_error(e: serde_json::Error) -> IngestError {
 }
 
 /// Turns increasing byte offsets into 1-based line numbers in one pass over the input.
-struct LineCounter<'a> {
+pub(crate) struct LineCounter<'a> {
     body: &'a [u8],
     at: usize,
     line: usize,
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(body: &'a [u8]) -> Self {
+    pub(crate) fn new(body: &'a [u8]) -> Self {
         LineCounter {
             body,
             at: 0,
@@ -113,7 +118,7 @@ impl<'a> LineCounter<'a> {
         }
     }
 
-    fn line_at(&mut self, offset: usize) -> usize {
+    pub(crate) fn line_at(&mut self, offset: usize) -> usize {
         if offset >= self.at {
             self.line += self.body[self.at..offset]
                 .iter()
@@ -192,7 +197,7 @@ mod wrapper_tests {
     #[test]
     fn records_wrappers_are_split_into_their_elements() {
         let body = b"{\"Records\": [\n{\"a\":1},\n{\"b\":2}\n]}\n{\"c\":3}\n";
-        let records = split_records_wrappers(body, decode(body).unwrap()).unwrap();
+        let records = split_wrappers(body, decode(body).unwrap(), "Records").unwrap();
         let got: Vec<_> = records.iter().map(|r| (r.raw, r.line)).collect();
         assert_eq!(
             got,
@@ -200,6 +205,24 @@ mod wrapper_tests {
                 (&b"{\"a\":1}"[..], 2),
                 (&b"{\"b\":2}"[..], 3),
                 (&b"{\"c\":3}"[..], 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn wrappers_are_split_by_their_key_only() {
+        // Graph's `value` array is split; an object whose `value` is not an array stays whole,
+        // and a wrapper under another key is left alone.
+        let body = b"{\"@odata.context\":\"x\",\"value\":[{\"a\":1},{\"b\":2}]}\n{\"value\":\"v\"}\n{\"items\":[{\"c\":3}]}";
+        let records = split_wrappers(body, decode(body).unwrap(), "value").unwrap();
+        let got: Vec<_> = records.iter().map(|r| r.raw).collect();
+        assert_eq!(
+            got,
+            vec![
+                &b"{\"a\":1}"[..],
+                &b"{\"b\":2}"[..],
+                &b"{\"value\":\"v\"}"[..],
+                &b"{\"items\":[{\"c\":3}]}"[..]
             ]
         );
     }

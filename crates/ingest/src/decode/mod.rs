@@ -1,7 +1,9 @@
 //! Decoders: turn input bytes into records (one event's raw bytes each) with their line numbers.
 
+pub mod evtx;
 pub mod json;
 pub mod lines;
+pub mod windows;
 
 /// One input record: the exact bytes of one event and where it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -387,6 +387,13 @@ fn map(header: &Header<'_>, f: &Fields<'_>) -> ParseResult {
         }
     };
     let mut event = build::new_event(class, activity, status, header.time_ms, PRODUCT);
+    if class == AUTHORIZE_SESSION {
+        // What a LOGIN record assigns: the login uid (and audit session) of the new session.
+        event.other.insert(
+            "privileges".into(),
+            serde_json::Value::Array(vec!["login uid".into()]),
+        );
+    }
     event.status_detail = detail;
     event.metadata.uid = Some(header.id.to_string());
     event.user = user(header.kind, f);
@@ -649,7 +656,11 @@ mod tests {
         }
         let e = ok("type=USER_ERR msg=audit(1489641207.587:518): pid=1560 uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:bad_ident grantors=? acct=\"?\" exe=\"/usr/sbin/sshd\" hostname=190.48.233.76 addr=190.48.233.76 terminal=ssh res=failed'");
         assert_eq!((e.class_uid, e.activity_id, e.status_id), (3002, 1, 2));
-        assert_eq!(e.user, None, "acct=\"?\" is no user");
+        assert_eq!(
+            crate::parse::test_support::user(&e),
+            None,
+            "acct=\"?\" is no user"
+        );
         assert_eq!(e.status_detail.as_deref(), Some("PAM:bad_ident"));
     }
 

@@ -8,7 +8,7 @@
 //! Change; management API calls (`sapi`/`fapi`) are API Activity. Other types are not
 //! authentication events.
 
-use authtrail_model::{HttpRequest, Service, User};
+use authtrail_model::{Event, HttpRequest, Service, User};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{
@@ -228,6 +228,9 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     if http.user_agent.is_some() || !http.extra.is_empty() {
         e.http_request = Some(http);
     }
+    if m.class_uid == API_ACTIVITY {
+        api_actor(&mut e);
+    }
 
     e.unmapped.insert("auth0.type".into(), Value::from(code));
     for key in ["connection", "connection_id", "strategy", "strategy_type"] {
@@ -244,6 +247,33 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             .insert("auth0.error_type".into(), Value::from(kind));
     }
     Ok(e)
+}
+
+/// API Activity names its caller as `actor` (the user, and the client application it called
+/// through) and the application as `api.service`; it has no `user` or `service` of its own.
+fn api_actor(e: &mut Event) {
+    let user = e.user.take().and_then(|u| serde_json::to_value(u).ok());
+    let service = e.service.take();
+    if let Some(user) = user {
+        build::set_actor(e, "user", user);
+    }
+    if let Some(service) = service {
+        if let Some(uid) = &service.uid {
+            build::set_actor(e, "app_uid", Value::from(uid.as_str()));
+        }
+        if let Some(name) = &service.name {
+            build::set_actor(e, "app_name", Value::from(name.as_str()));
+        }
+        if let (Some(Value::Object(api)), Ok(service)) =
+            (e.other.get_mut("api"), serde_json::to_value(&service))
+        {
+            api.insert("service".into(), service);
+        }
+    }
+    if e.actor.is_none() {
+        // OCSF requires an actor: the caller is not named, so it is the management API's client.
+        build::set_actor(e, "app_name", Value::from("Auth0 Management API client"));
+    }
 }
 
 /// Whether a line or JSON record looks like Auth0's (for `--format auto`).
@@ -416,9 +446,11 @@ mod tests {
         assert_eq!(e.time, 1_684_874_871_149);
         // The outer log_id serves when the event has none.
         assert_eq!(e.metadata.uid.as_deref(), Some("outer"));
-        let u = e.user.as_ref().unwrap();
-        assert_eq!(u.uid.as_deref(), Some("google-oauth2|1"));
-        assert_eq!(u.email_addr.as_deref(), Some("admin@example.org"));
+        // API Activity names the caller as the actor.
+        assert_eq!(e.user, None);
+        let u = e.actor.as_ref().unwrap().get("user").unwrap();
+        assert_eq!(u["uid"], "google-oauth2|1");
+        assert_eq!(u["email_addr"], "admin@example.org");
         assert_eq!(test_support::http(&e, "http_method"), Some("PATCH".into()));
         assert_eq!(
             test_support::http(&e, "url").unwrap()["path"],
@@ -426,8 +458,10 @@ mod tests {
         );
         assert_eq!(e.other["api"]["operation"], "Update Brute-force settings");
         assert_eq!(e.other["api"]["response"]["code"], 200);
-        // Empty names are left out; credentials are never copied.
-        assert_eq!(e.service.as_ref().unwrap().name, None);
+        // Empty names are left out (API Activity has no `service`: the client is the actor's
+        // application); credentials are never copied.
+        assert_eq!(e.service, None);
+        assert_eq!(e.actor.as_ref().unwrap().get("app_name"), None);
         let json = String::from_utf8(e.canonical_bytes()).unwrap();
         assert!(!json.contains("jti"), "{json}");
 

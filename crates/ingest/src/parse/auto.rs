@@ -17,6 +17,9 @@ pub fn detect(line: &str) -> Option<InputFormat> {
     if crate::parse::keycloak::looks_like(line) {
         return Some(InputFormat::Keycloak);
     }
+    if crate::parse::windows::looks_like(line) {
+        return Some(InputFormat::Windows);
+    }
     if line.starts_with("type=") || line.starts_with("node=") {
         return Some(InputFormat::Auditd);
     }
@@ -59,6 +62,12 @@ fn json_shape(line: &str) -> InputFormat {
         InputFormat::Keycloak
     } else if crate::parse::cloudtrail::looks_like(line) {
         InputFormat::CloudTrail
+    } else if crate::parse::entra::looks_like(line) {
+        InputFormat::Entra
+    } else if crate::parse::kubernetes::looks_like(line) {
+        InputFormat::Kubernetes
+    } else if crate::parse::windows::looks_like(line) {
+        InputFormat::Windows
     } else if line.contains("\"response_code\"")
         || line.contains("\"upstream_cluster\"")
         || line.contains("\"downstream_remote_address\"")

@@ -104,6 +104,16 @@ pub fn new_event(
     }
 }
 
+/// Set one attribute of the event's `actor` (creating it), e.g. `user` or `session`.
+pub fn set_actor(event: &mut Event, key: &str, value: serde_json::Value) {
+    let actor = event
+        .actor
+        .get_or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    if let serde_json::Value::Object(map) = actor {
+        map.insert(key.to_string(), value);
+    }
+}
+
 /// A user by name.
 pub fn user(name: &str) -> User {
     User {

@@ -29,12 +29,20 @@ pub enum InputFormat {
     Keycloak,
     /// AWS CloudTrail records (JSON; `{"Records": [...]}` files are split).
     CloudTrail,
+    /// Microsoft Entra ID sign-in logs (JSON: Graph `signIn` or diagnostic-settings records).
+    Entra,
+    /// Windows Security events (JSON from Winlogbeat/NXLog/evtx renderings, or XML event text).
+    Windows,
+    /// Kubernetes API server audit events (JSON).
+    Kubernetes,
 }
 
 /// Format names accepted, for messages.
 pub const FORMAT_NAMES: &str = "json (aliases ocsf, ndjson), auto, syslog (aliases sshd, pam, \
                                 sudo, su, authlog), auditd (alias audit), nginx, envoy, authelia, \
-                                authentik, okta, auth0, keycloak, cloudtrail";
+                                authentik, okta, auth0, keycloak, cloudtrail, entra (aliases \
+                                entra-id, azure-signin), windows (alias windows-security), \
+                                kubernetes (aliases k8s, k8s-audit)";
 
 impl InputFormat {
     /// Parse a format name as given on the command line or in `?format=`.
@@ -52,6 +60,9 @@ impl InputFormat {
             "auth0" => InputFormat::Auth0,
             "keycloak" => InputFormat::Keycloak,
             "cloudtrail" | "aws-cloudtrail" => InputFormat::CloudTrail,
+            "entra" | "entra-id" | "azure-signin" => InputFormat::Entra,
+            "windows" | "windows-security" => InputFormat::Windows,
+            "kubernetes" | "k8s" | "k8s-audit" => InputFormat::Kubernetes,
             other => return Err(IngestError::UnknownFormat(other.to_string())),
         })
     }
@@ -71,6 +82,9 @@ impl InputFormat {
             InputFormat::Auth0 => "auth0",
             InputFormat::Keycloak => "keycloak",
             InputFormat::CloudTrail => "cloudtrail",
+            InputFormat::Entra => "entra",
+            InputFormat::Windows => "windows",
+            InputFormat::Kubernetes => "kubernetes",
         }
     }
 }

@@ -180,9 +180,22 @@ pub fn event(req: Request<'_>, product: ProductInfo, source: &str, ctx: &ParseCo
         http.extra.insert("uid".into(), id.into());
     }
     if let Some(xff) = req.forwarded_for {
-        let hops: Vec<Value> = xff.split(',').map(|h| Value::from(h.trim())).collect();
-        http.extra
-            .insert("x_forwarded_for".into(), Value::Array(hops));
+        // OCSF lists addresses: ports and brackets go; a hop that is not an address (`unknown`,
+        // an obfuscated name) keeps the whole header in `unmapped` instead.
+        let hops: Option<Vec<Value>> = xff
+            .split(',')
+            .map(|h| ip_and_port(h).map(|(ip, _)| Value::from(ip.to_string())))
+            .collect();
+        match hops {
+            Some(hops) => {
+                http.extra
+                    .insert("x_forwarded_for".into(), Value::Array(hops));
+            }
+            None => {
+                e.unmapped
+                    .insert("http.x_forwarded_for".into(), Value::from(xff));
+            }
+        }
     }
     if http.user_agent.is_some() || !http.extra.is_empty() {
         e.http_request = Some(http);

@@ -482,7 +482,7 @@ mod tests {
         );
         assert_eq!((e.activity_id, e.status_id), (LOGOFF, FAILURE));
         assert_eq!(e.status_detail.as_deref(), Some("invalid_token"));
-        assert!(e.user.is_none());
+        assert_eq!(user(&e), None);
     }
 
     #[test]

@@ -21,12 +21,14 @@ pub mod build;
 pub mod clock;
 pub mod cloudtrail;
 pub mod context;
+pub mod entra;
 pub mod envoy;
 pub mod format;
 pub mod gateway;
 pub mod http_event;
 pub mod json_fields;
 pub mod keycloak;
+pub mod kubernetes;
 pub mod nginx;
 pub mod okta;
 pub mod pam;
@@ -37,6 +39,7 @@ pub mod syslog;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod text;
+pub mod windows;
 
 pub use context::{ParseConfig, ParseContext};
 
@@ -96,6 +99,12 @@ pub enum Parser {
     Keycloak,
     /// AWS CloudTrail.
     CloudTrail,
+    /// Microsoft Entra ID sign-in logs.
+    Entra,
+    /// Windows Security event log.
+    Windows,
+    /// Kubernetes API server audit events.
+    Kubernetes,
 }
 
 impl Parser {
@@ -116,6 +125,9 @@ impl Parser {
             Parser::Auth0 => "auth0",
             Parser::Keycloak => "keycloak",
             Parser::CloudTrail => "cloudtrail",
+            Parser::Entra => "entra",
+            Parser::Windows => "windows",
+            Parser::Kubernetes => "kubernetes",
         }
     }
 }

@@ -147,6 +147,13 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         ACCOUNT_CHANGE | AUTHORIZE_SESSION => targets(&top, "User").find_map(user_of),
         _ => None,
     };
+    if kind.class_uid == AUTHORIZE_SESSION {
+        // What Okta grants is the right to impersonate: named by the event type.
+        e.other.insert(
+            "privileges".into(),
+            Value::Array(vec![Value::from(event_type.as_str())]),
+        );
+    }
     match target_user {
         Some(target) => {
             if let Some(a) = actor.filter(|a| a.uid != target.uid || a.name != target.name) {
@@ -202,7 +209,14 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             session.extra.insert("uid_alt".into(), Value::from(root));
         }
         if session.uid.is_some() || !session.extra.is_empty() {
-            e.session = Some(session);
+            if kind.class_uid == ACCOUNT_CHANGE {
+                // Account Change has no `session`: the session is the actor's.
+                if let Ok(session) = serde_json::to_value(&session) {
+                    build::set_actor(&mut e, "session", session);
+                }
+            } else {
+                e.session = Some(session);
+            }
         }
         if let Some(cred) = str_of(auth, "credentialType") {
             e.auth_protocol = Some(cred.to_string());
@@ -551,7 +565,7 @@ mod tests {
             r#"{"eventType": "user.authentication.sso", "displayMessage": "User single sign on to app", "outcome": {"result": "SUCCESS"}}"#,
         );
         assert_eq!(e.time, 1_700_000_000_000);
-        assert_eq!(e.user, None);
+        assert_eq!(user(&e), None);
     }
 
     #[test]

@@ -329,6 +329,7 @@ mod tests {
     use super::*;
     use crate::parse::build::{LOW, STATUS_UNKNOWN};
     use crate::parse::syslog::parse_header;
+    use crate::parse::test_support::user;
     use crate::parse::{ParseConfig, ParseContext};
 
     /// 2026-11-27T00:00:00Z.
@@ -344,10 +345,6 @@ mod tests {
         let mut e = parse_line(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         e.normalize().expect("valid event");
         e
-    }
-
-    fn user(e: &Event) -> Option<&str> {
-        e.user.as_ref().and_then(|u| u.name.as_deref())
     }
 
     fn service(e: &Event) -> Option<&str> {

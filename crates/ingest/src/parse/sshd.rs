@@ -662,6 +662,7 @@ mod tests {
     use super::*;
     use crate::parse::build::{INFORMATIONAL, LOW};
     use crate::parse::syslog::parse_header;
+    use crate::parse::test_support::user;
     use crate::parse::{ParseConfig, ParseContext};
 
     /// 2026-11-27T00:00:00Z.
@@ -685,10 +686,6 @@ mod tests {
 
     fn outcome(e: &Event) -> (i32, i32) {
         (e.activity_id, e.status_id)
-    }
-
-    fn user(e: &Event) -> Option<&str> {
-        e.user.as_ref().and_then(|u| u.name.as_deref())
     }
 
     fn src(e: &Event) -> (Option<&str>, Option<u16>) {

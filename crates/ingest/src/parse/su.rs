@@ -252,7 +252,10 @@ mod tests {
     fn failures_without_both_users() {
         let e = run("pam_authenticate: Authentication failure").unwrap();
         assert_eq!((e.activity_id, e.status_id), (7, 2));
-        assert_eq!((e.user, e.actor), (None, None));
+        assert_eq!(
+            (crate::parse::test_support::user(&e), e.actor.as_ref()),
+            (None, None)
+        );
         assert_eq!(e.status_detail.as_deref(), Some("Authentication failure"));
         let e = run("No passwd entry for user 'ghost'").unwrap();
         assert_eq!(e.user.unwrap().name.as_deref(), Some("ghost"));

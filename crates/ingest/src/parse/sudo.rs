@@ -210,7 +210,8 @@ mod tests {
         assert_eq!(un(&e, "sudo.pwd"), Some("/home/dcid"));
         assert_eq!(un(&e, "sudo.tsid"), Some("0000UM"));
         assert_eq!(e.status_detail, None);
-        assert_eq!(e.service.as_ref().unwrap().name.as_deref(), Some("sudo"));
+        // Authorize Session has no `service`: the product names sudo.
+        assert_eq!(e.service, None);
         assert_eq!(
             e.dst_endpoint.as_ref().unwrap().hostname.as_deref(),
             Some("niban")

@@ -63,10 +63,14 @@ impl SyslogLine<'_> {
     /// service, and the [process session](Self::process_session).
     pub fn mark_origin(&self, event: &mut Event, service: &str) {
         event.dst_endpoint = self.host.map(build::host);
-        event.service = Some(Service {
-            name: Some(service.into()),
-            ..Service::default()
-        });
+        // Only Authentication has a `service` in OCSF; other classes name the program in
+        // `metadata.product` alone.
+        if event.class_uid == build::AUTHENTICATION {
+            event.service = Some(Service {
+                name: Some(service.into()),
+                ..Service::default()
+            });
+        }
         event.session = self.process_session().map(|uid| Session {
             uid: Some(uid),
             ..Session::default()

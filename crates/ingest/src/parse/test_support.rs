@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use authtrail_model::validate::UNKNOWN_USER;
 use authtrail_model::Event;
 use serde_json::Value;
 
@@ -38,13 +39,20 @@ pub fn gateway_ctx(gateway: GatewayConfig, received_ms: i64) -> ParseContext {
 /// The validated event of a line that must parse.
 pub fn parsed(parse: LineParser, line: &str, ctx: &mut ParseContext) -> Event {
     let mut e = parse(line, ctx).unwrap_or_else(|u| panic!("{line}: {u}"));
+    e.fill_required();
     e.normalize().unwrap();
     e
 }
 
 /// The user's name.
+/// The user's name, or `None` when the source named no user (the model then fills in
+/// [`UNKNOWN_USER`], as OCSF requires a user on these classes).
 pub fn user(e: &Event) -> Option<&str> {
-    e.user.as_ref()?.name.as_deref()
+    e.user
+        .as_ref()?
+        .name
+        .as_deref()
+        .filter(|n| *n != UNKNOWN_USER)
 }
 
 /// The source IP address.

@@ -11,12 +11,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use authtrail_ingest::limits::Limits;
 use authtrail_ingest::parse::ParseConfig;
 use authtrail_ingest::pipeline::Normalized;
 use authtrail_ingest::{InputFormat, Normalizer};
+use authtrail_model::schema::Schema;
 use serde_json::Value;
 
 /// Ingest time used by every golden test: 2026-11-27T00:00:00Z.
@@ -53,10 +54,55 @@ pub fn normalize_with(
     let limits = Limits::default();
     let records = normalizer.records(body, &limits).expect("records");
     normalizer.set_received_ms(INGEST_MS);
-    records
+    let out: Vec<(usize, Normalized)> = records
         .iter()
         .map(|r| (r.line, normalizer.normalize(r)))
-        .collect()
+        .collect();
+    assert_conforms_to_ocsf(&out);
+    out
+}
+
+/// The user the source named: `None` also when the model filled in the unknown user.
+pub fn user_name(e: &authtrail_model::Event) -> Option<&str> {
+    e.user
+        .as_ref()?
+        .name
+        .as_deref()
+        .filter(|n| *n != authtrail_model::validate::UNKNOWN_USER)
+}
+
+/// The OCSF schema from `../shared/datasets/ocsf-schema`, loaded once per test binary.
+pub fn ocsf_schema() -> Option<&'static Schema> {
+    static SCHEMA: OnceLock<Option<Schema>> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let dir = datasets()?.join("ocsf-schema");
+            Some(Schema::load(&dir).unwrap_or_else(|e| panic!("OCSF schema: {e}")))
+        })
+        .as_ref()
+}
+
+/// Every event (mapped or unparsed) passes the OCSF schema check; unparsed events are OCSF's
+/// Base Event (class 0) under the name DESIGN.md gives them, "Unparsed".
+pub fn assert_conforms_to_ocsf(records: &[(usize, Normalized)]) {
+    let Some(schema) = ocsf_schema() else {
+        return;
+    };
+    for (line, n) in records {
+        let event: Value = serde_json::from_slice(&n.event.canonical_bytes()).expect("json");
+        let problems: Vec<String> = schema
+            .check(&event)
+            .iter()
+            .map(ToString::to_string)
+            .filter(|p| !(n.event.is_unparsed() && p.starts_with("class_name: \"Unparsed\"")))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "L{line}: the {} event departs from OCSF {}: {problems:#?}\n{event}",
+            n.parser.map_or("unparsed", |p| p.name()),
+            schema.version
+        );
+    }
 }
 
 /// Normalize with the default configuration.
@@ -131,10 +177,12 @@ pub fn render(records: &[(usize, Normalized)]) -> String {
         let time = jiff::Timestamp::from_millisecond(e.time)
             .map(|t| t.to_string())
             .unwrap_or_else(|_| e.time.to_string());
+        // API Activity has no `user`: its actor's is shown.
         let user = e
             .user
             .as_ref()
             .and_then(|u| u.name.as_deref())
+            .or_else(|| e.actor.as_ref()?.pointer("/user/name")?.as_str())
             .unwrap_or("-");
         let ip = e
             .src_endpoint
