@@ -183,13 +183,10 @@ impl Normalizer {
             let records = json::decode(body)?;
             match self.format {
                 InputFormat::CloudTrail | InputFormat::Auto => {
-                    json::split_wrappers(body, records, "Records")?
+                    json::split_wrappers(body, records, &["Records"])?
                 }
-                InputFormat::Entra => {
-                    let records = json::split_wrappers(body, records, "records")?;
-                    json::split_wrappers(body, records, "value")?
-                }
-                InputFormat::Kubernetes => json::split_wrappers(body, records, "items")?,
+                InputFormat::Entra => json::split_wrappers(body, records, &["records", "value"])?,
+                InputFormat::Kubernetes => json::split_wrappers(body, records, &["items"])?,
                 _ => records,
             }
         } else {

@@ -30,10 +30,7 @@ fn elastic_records(body: &[u8]) -> Vec<u8> {
 /// Each dataset's NDJSON, or `None` to skip.
 fn datasets() -> Option<[(&'static str, Vec<u8>); 2]> {
     Some([
-        (
-            PANTHER_FILE,
-            support::panther_logs(&support::dataset(PANTHER_FILE)?),
-        ),
+        (PANTHER_FILE, support::panther_dataset(PANTHER_FILE)?),
         (
             ELASTIC_FILE,
             elastic_records(&support::dataset(ELASTIC_FILE)?),

@@ -30,10 +30,7 @@ fn bodies() -> Option<Vec<(&'static str, Vec<u8>)>> {
     let mut out = vec![
         (CROWDSEC_FILE, support::dataset(CROWDSEC_FILE)?),
         (NWO_FILE, support::dataset(NWO_FILE)?),
-        (
-            PANTHER_RULES,
-            support::panther_logs(&support::dataset(PANTHER_RULES)?),
-        ),
+        (PANTHER_RULES, support::panther_dataset(PANTHER_RULES)?),
         (OCSF_RAW, support::dataset(OCSF_RAW)?),
     ];
     for path in PANTHER_SCENARIO {

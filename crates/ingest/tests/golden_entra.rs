@@ -14,14 +14,9 @@ const PANTHER_FILE: &str = "azure-signin/panther-analysis/rule-tests.jsonl";
 /// Panther's tests of rules over many log types; the `Azure.Audit` ones are Entra records.
 const CROSS_SOURCE_FILE: &str = "cross-source/panther-analysis/rule-tests.jsonl";
 
-/// Each line's `log` object, as NDJSON, or `None` to skip.
-fn panther_records() -> Option<Vec<u8>> {
-    Some(support::panther_logs(&support::dataset(PANTHER_FILE)?))
-}
-
 /// The `Azure.Audit` records of the cross-source tests, as NDJSON, or `None` to skip.
 fn cross_source_records() -> Option<Vec<u8>> {
-    let all = support::panther_logs(&support::dataset(CROSS_SOURCE_FILE)?);
+    let all = support::panther_dataset(CROSS_SOURCE_FILE)?;
     let text = String::from_utf8(all).expect("utf-8");
     let mut out = String::new();
     for line in text.lines() {
@@ -36,7 +31,7 @@ fn cross_source_records() -> Option<Vec<u8>> {
 
 #[test]
 fn panther_rule_tests() {
-    let Some(body) = panther_records() else {
+    let Some(body) = support::panther_dataset(PANTHER_FILE) else {
         return;
     };
     let records = support::normalize(&body, InputFormat::Entra);
@@ -77,7 +72,10 @@ fn cross_source_azure_records() {
 
 #[test]
 fn auto_picks_entra_for_every_entra_record() {
-    let (Some(panther), Some(cross)) = (panther_records(), cross_source_records()) else {
+    let (Some(panther), Some(cross)) = (
+        support::panther_dataset(PANTHER_FILE),
+        cross_source_records(),
+    ) else {
         return;
     };
     let mut mapped = 0;

@@ -15,14 +15,9 @@ const PANTHER_FILE: &str = "kubernetes-audit/panther-analysis/rule-tests.jsonl";
 const CROWDSEC_FILE: &str =
     "kubernetes-audit/crowdsec-hub/k8s-audit-pod-exec-file/k8s-audit-pod-exec-file.log";
 
-/// Each Panther line's `log` object, as NDJSON, or `None` to skip.
-fn panther_events() -> Option<Vec<u8>> {
-    Some(support::panther_logs(&support::dataset(PANTHER_FILE)?))
-}
-
 #[test]
 fn panther_rule_tests() {
-    let Some(body) = panther_events() else {
+    let Some(body) = support::panther_dataset(PANTHER_FILE) else {
         return;
     };
     let records = support::normalize(&body, InputFormat::Kubernetes);
@@ -77,8 +72,10 @@ fn crowdsec_pod_exec() {
 
 #[test]
 fn auto_picks_kubernetes_for_every_audit_event() {
-    let (Some(panther), Some(crowdsec)) = (panther_events(), support::dataset(CROWDSEC_FILE))
-    else {
+    let (Some(panther), Some(crowdsec)) = (
+        support::panther_dataset(PANTHER_FILE),
+        support::dataset(CROWDSEC_FILE),
+    ) else {
         return;
     };
     let mut mapped = 0;

@@ -9,14 +9,9 @@ use authtrail_ingest::InputFormat;
 /// Panther's Okta rule tests: one JSON object per line, the Okta event under `log`.
 const PANTHER_FILE: &str = "okta/panther-analysis/rule-tests.jsonl";
 
-/// Each line's `log` object, as NDJSON, or `None` to skip.
-fn panther_events() -> Option<Vec<u8>> {
-    Some(support::panther_logs(&support::dataset(PANTHER_FILE)?))
-}
-
 #[test]
 fn panther_rule_tests() {
-    let Some(body) = panther_events() else {
+    let Some(body) = support::panther_dataset(PANTHER_FILE) else {
         return;
     };
     let records = support::normalize(&body, InputFormat::Okta);
@@ -29,7 +24,7 @@ fn panther_rule_tests() {
 
 #[test]
 fn auto_picks_okta_for_every_okta_event() {
-    let Some(body) = panther_events() else {
+    let Some(body) = support::panther_dataset(PANTHER_FILE) else {
         return;
     };
     let text = String::from_utf8(body.clone()).expect("utf-8");

@@ -183,8 +183,8 @@ impl Event {
     }
 }
 
-/// Name of a JSON value's kind, for error messages.
-pub(crate) fn json_kind(v: &Value) -> &'static str {
+/// Name of a JSON value's kind (`a string`, `null`), for error messages.
+pub fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

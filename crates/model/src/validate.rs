@@ -8,9 +8,22 @@ use crate::event::{Event, AUTHENTICATION_CLASS_UID};
 use crate::objects::{Endpoint, Service, User};
 use serde_json::Value;
 
-/// The user name given to events whose source names no user, on the classes OCSF requires a
-/// user on (Account Change, Authentication, Authorize Session).
-pub const UNKNOWN_USER: &str = "(unknown)";
+/// The name given to what OCSF requires and the source does not name: the user of Account
+/// Change, Authentication and Authorize Session events, API Activity's caller and source.
+pub const UNKNOWN_NAME: &str = "(unknown)";
+
+impl User {
+    /// The user of an event whose source names none: [`UNKNOWN_NAME`], type Unknown.
+    pub fn unknown() -> User {
+        let mut user = User {
+            name: Some(UNKNOWN_NAME.into()),
+            ..User::default()
+        };
+        user.extra.insert("type_id".into(), Value::from(0));
+        user.extra.insert("type".into(), Value::from("Unknown"));
+        user
+    }
+}
 
 /// OCSF API Activity.
 const API_ACTIVITY_CLASS_UID: u32 = 6003;
@@ -112,22 +125,16 @@ impl Event {
     }
 
     /// Fill what OCSF requires and the source left out: a `user` on the classes that require
-    /// one ([`UNKNOWN_USER`], type Unknown, when the source names nobody); a `service` on an
+    /// one ([`UNKNOWN_NAME`], type Unknown, when the source names nobody); a `service` on an
     /// Authentication event that names neither it nor a `dst_endpoint` (the product that logged
     /// it did the authenticating); an `actor` (the unknown user) and a `src_endpoint` (named
-    /// [`UNKNOWN_USER`]) on API Activity that names neither; the `cloud` profile in
+    /// [`UNKNOWN_NAME`]) on API Activity that names neither; the `cloud` profile in
     /// `metadata.profiles` when `cloud` is set.
     ///
     /// For events authtrail maps from a source; OCSF events clients send are stored as sent.
     pub fn fill_required(&mut self) {
         if USER_REQUIRED.contains(&self.class_uid) && self.user.is_none() {
-            let mut user = User {
-                name: Some(UNKNOWN_USER.into()),
-                ..User::default()
-            };
-            user.extra.insert("type_id".into(), Value::from(0));
-            user.extra.insert("type".into(), Value::from("Unknown"));
-            self.user = Some(user);
+            self.user = Some(User::unknown());
         }
         if self.class_uid == AUTHENTICATION_CLASS_UID
             && self.service.is_none()
@@ -145,15 +152,13 @@ impl Event {
         if self.class_uid == API_ACTIVITY_CLASS_UID {
             // API Activity requires who called and from where.
             if self.actor.is_none() {
-                self.actor = Some(serde_json::json!({
-                    "user": { "name": UNKNOWN_USER, "type_id": 0, "type": "Unknown" }
-                }));
+                self.actor = Some(serde_json::json!({ "user": User::unknown() }));
             }
             if self.src_endpoint.is_none() {
                 let mut unknown = Endpoint::default();
                 unknown
                     .extra
-                    .insert("name".into(), Value::from(UNKNOWN_USER));
+                    .insert("name".into(), Value::from(UNKNOWN_NAME));
                 self.src_endpoint = Some(unknown);
             }
         }

@@ -23,51 +23,36 @@ pub fn decode(body: &[u8]) -> Result<Vec<Record<'_>>, IngestError> {
     let mut lines = LineCounter::new(body);
     Ok(values
         .into_iter()
-        .map(|item| {
-            let raw = item.get().as_bytes();
-            // Each value borrows from `body`, so its offset is the distance between the pointers.
-            let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
-            Record {
-                raw,
-                line: lines.line_at(offset),
-                original_len: raw.len(),
-            }
-        })
+        .map(|item| element_record(body, item, &mut lines))
         .collect())
 }
 
 /// Replace each record that is a wrapper document, an object holding the records as an array
-/// under `key` (`{"Records": [...]}` as AWS CloudTrail files are, `{"records": [...]}` from Azure
-/// diagnostic settings, `{"value": [...]}` from Microsoft Graph, `{"items": [...]}` from a
-/// Kubernetes `EventList`), with the array's elements, each still a slice of `body`.
+/// under one of `keys` (`{"Records": [...]}` as AWS CloudTrail files are, `{"records": [...]}`
+/// from Azure diagnostic settings, `{"value": [...]}` from Microsoft Graph, `{"items": [...]}`
+/// from a Kubernetes `EventList`), with the array's elements, each still a slice of `body`.
 pub fn split_wrappers<'a>(
     body: &'a [u8],
     records: Vec<Record<'a>>,
-    key: &str,
+    keys: &[&str],
 ) -> Result<Vec<Record<'a>>, IngestError> {
-    let quoted = format!("\"{key}\"");
-    if !records.iter().any(|r| memmem(r.raw, quoted.as_bytes())) {
-        return Ok(records);
-    }
+    let quoted: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
     let mut lines = LineCounter::new(body);
     let mut out = Vec::with_capacity(records.len());
     for record in records {
-        let elements = if memmem(record.raw, quoted.as_bytes()) {
-            wrapped_elements(record.raw, key)
+        // Only a record naming a key is parsed again.
+        let named = quoted
+            .iter()
+            .any(|q| memchr::memmem::find(record.raw, q.as_bytes()).is_some());
+        let elements = if named {
+            wrapped_elements(record.raw, keys)
         } else {
             None
         };
         match elements {
             Some(elements) => {
                 for item in elements {
-                    let raw = item.get().as_bytes();
-                    // Each element borrows from `body`, so its offset is the pointer distance.
-                    let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
-                    out.push(Record {
-                        raw,
-                        line: lines.line_at(offset),
-                        original_len: raw.len(),
-                    });
+                    out.push(element_record(body, item, &mut lines));
                 }
             }
             None => out.push(record),
@@ -76,17 +61,31 @@ pub fn split_wrappers<'a>(
     Ok(out)
 }
 
-/// The elements of the array under `key` when `raw` is an object holding one, else `None`.
-fn wrapped_elements<'a>(raw: &'a [u8], key: &str) -> Option<Vec<&'a RawValue>> {
+/// The record of a JSON value that borrows from `body`.
+fn element_record<'a>(
+    body: &'a [u8],
+    item: &'a RawValue,
+    lines: &mut LineCounter<'_>,
+) -> Record<'a> {
+    let raw = item.get().as_bytes();
+    // The value borrows from `body`, so its offset is the distance between the pointers.
+    let offset = raw.as_ptr() as usize - body.as_ptr() as usize;
+    Record {
+        raw,
+        line: lines.line_at(offset),
+        original_len: raw.len(),
+    }
+}
+
+/// The elements of the array under the first of `keys` that `raw`, an object, holds.
+fn wrapped_elements<'a>(raw: &'a [u8], keys: &[&str]) -> Option<Vec<&'a RawValue>> {
     let text = std::str::from_utf8(raw).ok()?;
     let fields: std::collections::BTreeMap<std::borrow::Cow<'a, str>, &'a RawValue> =
         serde_json::from_str(text).ok()?;
-    let array = fields.get(key)?;
-    serde_json::from_str(array.get()).ok()
-}
-
-fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    keys.iter().find_map(|key| {
+        let array = fields.get(*key)?;
+        serde_json::from_str(array.get()).ok()
+    })
 }
 
 fn json_error(e: serde_json::Error) -> IngestError {
@@ -133,13 +132,7 @@ impl<'a> LineCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn raws<'a>(records: &[Record<'a>]) -> Vec<(&'a str, usize)> {
-        records
-            .iter()
-            .map(|r| (std::str::from_utf8(r.raw).unwrap(), r.line))
-            .collect()
-    }
+    use crate::decode::raws;
 
     #[test]
     fn one_object_an_array_and_ndjson_give_exact_raw_bytes() {
@@ -197,7 +190,7 @@ mod wrapper_tests {
     #[test]
     fn records_wrappers_are_split_into_their_elements() {
         let body = b"{\"Records\": [\n{\"a\":1},\n{\"b\":2}\n]}\n{\"c\":3}\n";
-        let records = split_wrappers(body, decode(body).unwrap(), "Records").unwrap();
+        let records = split_wrappers(body, decode(body).unwrap(), &["Records"]).unwrap();
         let got: Vec<_> = records.iter().map(|r| (r.raw, r.line)).collect();
         assert_eq!(
             got,
@@ -214,7 +207,7 @@ mod wrapper_tests {
         // Graph's `value` array is split; an object whose `value` is not an array stays whole,
         // and a wrapper under another key is left alone.
         let body = b"{\"@odata.context\":\"x\",\"value\":[{\"a\":1},{\"b\":2}]}\n{\"value\":\"v\"}\n{\"items\":[{\"c\":3}]}";
-        let records = split_wrappers(body, decode(body).unwrap(), "value").unwrap();
+        let records = split_wrappers(body, decode(body).unwrap(), &["value"]).unwrap();
         let got: Vec<_> = records.iter().map(|r| r.raw).collect();
         assert_eq!(
             got,

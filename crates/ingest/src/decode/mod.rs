@@ -5,6 +5,15 @@ pub mod json;
 pub mod lines;
 pub mod windows;
 
+/// Each record's text and line, for the decoders' tests.
+#[cfg(test)]
+pub(crate) fn raws<'a>(records: &[Record<'a>]) -> Vec<(&'a str, usize)> {
+    records
+        .iter()
+        .map(|r| (std::str::from_utf8(r.raw).unwrap(), r.line))
+        .collect()
+}
+
 /// One input record: the exact bytes of one event and where it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record<'a> {

@@ -7,6 +7,8 @@
 //! `<Events>`) or Event Viewer's `-` markers, is one record per line. Every record is an exact
 //! slice of the input; its line is the line it starts on.
 
+use memchr::memmem;
+
 use crate::decode::json::{self, LineCounter};
 use crate::decode::{lines, Record};
 use crate::error::IngestError;
@@ -29,7 +31,7 @@ pub fn split(body: &[u8], max_line: usize) -> Result<Vec<Record<'_>>, IngestErro
     match body[start] {
         b'{' if is_ndjson(body) => Ok(lines::split(body, usize::MAX)),
         b'{' | b'[' => json::decode(body),
-        b'<' | b'-' if find(body, b"<Event").is_some() => Ok(xml_events(body, max_line)),
+        b'<' | b'-' if memmem::find(body, b"<Event").is_some() => Ok(xml_events(body, max_line)),
         _ if starts_with_splunk_event(&body[start..]) => Ok(splunk_events(body, max_line)),
         _ => Ok(lines::split(body, max_line)),
     }
@@ -49,7 +51,7 @@ fn xml_events(body: &[u8], max_line: usize) -> Vec<Record<'_>> {
     let mut at = 0;
     while let Some(open) = next_event_start(body, at) {
         out.gap_lines(at, open);
-        let end = find(&body[open..], b"</Event>").map_or(body.len(), |i| open + i + 8);
+        let end = memmem::find(&body[open..], b"</Event>").map_or(body.len(), |i| open + i + 8);
         out.push(open, end);
         at = end;
     }
@@ -61,7 +63,7 @@ fn xml_events(body: &[u8], max_line: usize) -> Vec<Record<'_>> {
 fn next_event_start(body: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     loop {
-        let i = at + find(&body[at..], b"<Event")?;
+        let i = at + memmem::find(&body[at..], b"<Event")?;
         match body.get(i + 6) {
             Some(b' ' | b'>' | b'\t' | b'\r' | b'\n' | b'/') => return Some(i),
             _ => at = i + 6,
@@ -165,21 +167,10 @@ fn splunk_starts(body: &[u8]) -> Vec<usize> {
     starts
 }
 
-/// The first position of `needle` in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn raws<'a>(records: &[Record<'a>]) -> Vec<(&'a str, usize)> {
-        records
-            .iter()
-            .map(|r| (std::str::from_utf8(r.raw).unwrap(), r.line))
-            .collect()
-    }
+    use crate::decode::raws;
 
     #[test]
     fn xml_events_are_split_whatever_the_line_breaks() {

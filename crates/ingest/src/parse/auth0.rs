@@ -12,9 +12,9 @@ use authtrail_model::{Event, HttpRequest, Service, User};
 use serde_json::{Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_CHANGE, AUTHENTICATION, AUTHENTICATION_TICKET, FAILURE, HIGH,
-    LOGOFF, LOGON, MEDIUM, MFA_FACTOR_ENABLE, OAUTH2, OTHER, PASSWORD_CHANGE, PASSWORD_RESET,
-    SUCCESS,
+    self, ProductInfo, ACCOUNT_CHANGE, ACCOUNT_CREATE, API_ACTIVITY, API_CREATE, API_DELETE,
+    API_READ, API_UPDATE, AUTHENTICATION, AUTHENTICATION_TICKET, FAILURE, HIGH, LOGOFF, LOGON,
+    MEDIUM, MFA_FACTOR_ENABLE, OAUTH2, OTHER, PASSWORD_CHANGE, PASSWORD_RESET, SUCCESS,
 };
 use crate::parse::json_fields::{self, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
@@ -24,12 +24,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     name: "Auth0",
     vendor: "Okta",
 };
-
-/// OCSF API Activity.
-const API_ACTIVITY: u32 = 6003;
-
-/// Account Change activity: Create.
-const CREATE: i32 = 1;
 
 /// What a type code maps to.
 struct Mapping {
@@ -93,7 +87,7 @@ fn mapping(code: &str) -> Option<Mapping> {
             oauth: true,
             ..m(AUTHENTICATION, AUTHENTICATION_TICKET, FAILURE)
         },
-        "ss" => m(ACCOUNT_CHANGE, CREATE, SUCCESS),
+        "ss" => m(ACCOUNT_CHANGE, ACCOUNT_CREATE, SUCCESS),
         "scp" => m(ACCOUNT_CHANGE, PASSWORD_CHANGE, SUCCESS),
         "fcp" => m(ACCOUNT_CHANGE, PASSWORD_CHANGE, FAILURE),
         "scpr" => m(ACCOUNT_CHANGE, PASSWORD_RESET, SUCCESS),
@@ -195,10 +189,10 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             .and_then(Value::as_str)
             .map(str::to_ascii_uppercase);
         e.activity_id = match method.as_deref() {
-            Some("POST") => 1,
-            Some("GET") => 2,
-            Some("PUT" | "PATCH") => 3,
-            Some("DELETE") => 4,
+            Some("POST") => API_CREATE,
+            Some("GET") => API_READ,
+            Some("PUT" | "PATCH") => API_UPDATE,
+            Some("DELETE") => API_DELETE,
             _ => OTHER,
         };
         if let Some(method) = method {
@@ -269,10 +263,6 @@ fn api_actor(e: &mut Event) {
         {
             api.insert("service".into(), service);
         }
-    }
-    if e.actor.is_none() {
-        // OCSF requires an actor: the caller is not named, so it is the management API's client.
-        build::set_actor(e, "app_name", Value::from("Auth0 Management API client"));
     }
 }
 
@@ -361,7 +351,7 @@ mod tests {
         let e = parsed(&event("slo"));
         assert_eq!(outcome(&e), (AUTHENTICATION, LOGOFF, SUCCESS));
         let e = parsed(&event("ss"));
-        assert_eq!(outcome(&e), (ACCOUNT_CHANGE, CREATE, SUCCESS));
+        assert_eq!(outcome(&e), (ACCOUNT_CHANGE, ACCOUNT_CREATE, SUCCESS));
         assert_eq!(e.activity_name.as_deref(), Some("Create"));
     }
 

@@ -23,6 +23,11 @@ pub const AUTHORIZE_SESSION: u32 = 3003;
 /// OCSF HTTP Activity.
 pub const HTTP_ACTIVITY: u32 = 4002;
 
+/// OCSF API Activity.
+pub const API_ACTIVITY: u32 = 6003;
+
+/// Activity (of any class): Unknown.
+pub const ACTIVITY_UNKNOWN: i32 = 0;
 /// Authentication activity: Logon.
 pub const LOGON: i32 = 1;
 /// Authentication activity: Logoff.
@@ -33,13 +38,29 @@ pub const PREAUTH: i32 = 6;
 pub const ACCOUNT_SWITCH: i32 = 7;
 /// Authentication activity: Authentication Ticket (a token or temporary credentials issued).
 pub const AUTHENTICATION_TICKET: i32 = 3;
+/// Authentication activity: Service Ticket Request (a Kerberos service ticket).
+pub const SERVICE_TICKET_REQUEST: i32 = 4;
+/// Authentication activity: Service Ticket Renew.
+pub const SERVICE_TICKET_RENEW: i32 = 5;
 /// Authentication activity / status: Other.
 pub const OTHER: i32 = 99;
 /// Authorize Session activity: Assign Privileges.
 pub const ASSIGN_PRIVILEGES: i32 = 1;
+/// `logon_type_id`: Interactive (at the console).
+pub const INTERACTIVE: i32 = 2;
 /// `logon_type_id`: Remote Interactive (an SSH login, for instance).
 pub const REMOTE_INTERACTIVE: i32 = 10;
 
+/// Account Change activity: Create.
+pub const ACCOUNT_CREATE: i32 = 1;
+/// Account Change activity: Enable.
+pub const ENABLE: i32 = 2;
+/// Account Change activity: Disable.
+pub const DISABLE: i32 = 5;
+/// Account Change activity: Lock.
+pub const LOCK: i32 = 9;
+/// Account Change activity: Unlock.
+pub const UNLOCK: i32 = 12;
 /// Account Change activity: Password Change.
 pub const PASSWORD_CHANGE: i32 = 3;
 /// Account Change activity: Password Reset.
@@ -49,12 +70,32 @@ pub const MFA_FACTOR_ENABLE: i32 = 10;
 /// Account Change activity: MFA Factor Disable.
 pub const MFA_FACTOR_DISABLE: i32 = 11;
 
+/// `auth_protocol_id`: NTLM.
+pub const NTLM: i32 = 1;
+/// `auth_protocol_id`: Kerberos.
+pub const KERBEROS: i32 = 2;
+/// `auth_protocol_id`: Digest.
+pub const DIGEST: i32 = 3;
 /// `auth_protocol_id`: OpenID.
 pub const OPENID: i32 = 4;
 /// `auth_protocol_id`: SAML.
 pub const SAML: i32 = 5;
 /// `auth_protocol_id`: OAuth 2.0.
 pub const OAUTH2: i32 = 6;
+
+/// API Activity activity: Create.
+pub const API_CREATE: i32 = 1;
+/// API Activity activity: Read.
+pub const API_READ: i32 = 2;
+/// API Activity activity: Update.
+pub const API_UPDATE: i32 = 3;
+/// API Activity activity: Delete.
+pub const API_DELETE: i32 = 4;
+
+/// `user.type_id`: System (the host's own accounts, a cluster's components).
+pub const USER_TYPE_SYSTEM: i32 = 3;
+/// `user.type_id`: Service (service principals, service accounts).
+pub const USER_TYPE_SERVICE: i32 = 4;
 
 /// Status: Unknown.
 pub const STATUS_UNKNOWN: i32 = 0;

@@ -26,8 +26,9 @@ use serde_json::{json, Map, Value};
 
 use crate::parse::build::{
     self, ProductInfo, ACCOUNT_CHANGE, ASSIGN_PRIVILEGES, AUTHENTICATION, AUTHORIZE_SESSION,
-    FAILURE, HIGH, LOGON, MEDIUM, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OAUTH2, OTHER,
-    PASSWORD_CHANGE, PASSWORD_RESET, SAML, STATUS_UNKNOWN, SUCCESS,
+    DISABLE, ENABLE, FAILURE, HIGH, LOGON, MEDIUM, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OAUTH2,
+    OTHER, PASSWORD_CHANGE, PASSWORD_RESET, SAML, STATUS_UNKNOWN, SUCCESS, UNLOCK,
+    USER_TYPE_SERVICE,
 };
 use crate::parse::json_fields::{self, str_of};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
@@ -37,15 +38,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     name: "Entra ID",
     vendor: "Microsoft",
 };
-
-/// Account Change activity: Enable.
-const ENABLE: i32 = 2;
-/// Account Change activity: Disable.
-const DISABLE: i32 = 5;
-/// Account Change activity: Unlock.
-const UNLOCK: i32 = 12;
-/// OCSF `user.type_id`: Service (a service principal or managed identity).
-const USER_TYPE_SERVICE: i32 = 4;
 
 /// Sign-in error codes that interrupt a sign-in rather than refuse it: the first factor was
 /// accepted and Entra asks for another step before it issues a token. They are status Other,

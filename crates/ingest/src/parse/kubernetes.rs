@@ -17,13 +17,14 @@
 
 use std::net::IpAddr;
 
-use authtrail_model::validate::UNKNOWN_USER;
+use authtrail_model::event::json_kind;
 use authtrail_model::{Event, HttpRequest, Service, Session, User};
 use serde_json::{json, Map, Value};
 
 use crate::parse::build::{
-    self, ProductInfo, ACCOUNT_SWITCH, AUTHENTICATION, FAILURE, LOGON, OTHER, STATUS_UNKNOWN,
-    SUCCESS,
+    self, ProductInfo, ACCOUNT_SWITCH, ACTIVITY_UNKNOWN, API_ACTIVITY, API_CREATE, API_DELETE,
+    API_READ, API_UPDATE, AUTHENTICATION, FAILURE, LOGON, OTHER, STATUS_UNKNOWN, SUCCESS,
+    USER_TYPE_SERVICE, USER_TYPE_SYSTEM,
 };
 use crate::parse::json_fields;
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
@@ -33,24 +34,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     name: "kube-apiserver",
     vendor: "Kubernetes",
 };
-
-/// OCSF API Activity.
-const API_ACTIVITY: u32 = 6003;
-/// API Activity activity: Create.
-const CREATE: i32 = 1;
-/// API Activity activity: Read.
-const READ: i32 = 2;
-/// API Activity activity: Update.
-const UPDATE: i32 = 3;
-/// API Activity activity: Delete.
-const DELETE: i32 = 4;
-/// API Activity activity: Unknown (no verb).
-const UNKNOWN: i32 = 0;
-
-/// `user.type_id` System, for the API server's own and the nodes' identities.
-const USER_TYPE_SYSTEM: (i32, &str) = (3, "System");
-/// `user.type_id` Service, for service accounts.
-const USER_TYPE_SERVICE: (i32, &str) = (4, "Service");
 
 /// How many `sourceIPs` entries besides the source an event keeps.
 const MAX_SOURCE_IPS: usize = 32;
@@ -596,12 +579,12 @@ impl Identity {
 /// The OCSF user type of a Kubernetes user name, when the name says it.
 fn user_type(name: &str) -> Option<(i32, &'static str)> {
     if name.starts_with("system:serviceaccount:") {
-        Some(USER_TYPE_SERVICE)
+        Some((USER_TYPE_SERVICE, "Service"))
     } else if name.starts_with("system:node:")
         || name.starts_with("system:kube-")
         || name == "system:apiserver"
     {
-        Some(USER_TYPE_SYSTEM)
+        Some((USER_TYPE_SYSTEM, "System"))
     } else {
         None
     }
@@ -631,11 +614,11 @@ fn anonymous_status(a: &Audit) -> i32 {
 /// The API Activity activity of a verb (non-resource requests' verbs are HTTP methods).
 fn verb_activity(verb: Option<&str>) -> i32 {
     match verb {
-        None => UNKNOWN,
-        Some("create" | "post") => CREATE,
-        Some("get" | "list" | "watch" | "head") => READ,
-        Some("update" | "patch" | "put") => UPDATE,
-        Some("delete" | "deletecollection") => DELETE,
+        None => ACTIVITY_UNKNOWN,
+        Some("create" | "post") => API_CREATE,
+        Some("get" | "list" | "watch" | "head") => API_READ,
+        Some("update" | "patch" | "put") => API_UPDATE,
+        Some("delete" | "deletecollection") => API_DELETE,
         Some(_) => OTHER,
     }
 }
@@ -729,7 +712,7 @@ fn people(e: &mut Event, a: &Audit, kind: Kind) {
     }
     if !actor.is_empty() && !actor.contains_key("user") {
         // An actor is named by someone: an unauthenticated caller is the unknown user.
-        actor.insert("user".into(), json!({ "name": UNKNOWN_USER, "type_id": 0 }));
+        actor.insert("user".into(), json!(User::unknown()));
     }
     if !actor.is_empty() {
         e.actor = Some(Value::Object(actor));
@@ -1088,14 +1071,7 @@ fn time(
 
 /// The reason for a field of the wrong type.
 fn bad(path: &str, value: &Value, expected: &str) -> Unrecognized {
-    let found = match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    };
+    let found = json_kind(value);
     Unrecognized::because(format!("bad {path}: {found}, not {expected}"))
 }
 
@@ -1106,6 +1082,7 @@ mod tests {
 
     use super::*;
     use crate::parse::test_support::{self, ctx, src};
+    use authtrail_model::validate::UNKNOWN_NAME;
 
     /// The requester: `user`, or on API Activity (which has none) `actor.user`.
     fn user(e: &Event) -> Option<&str> {
@@ -1114,7 +1091,7 @@ mod tests {
                 .as_ref()?
                 .pointer("/user/name")?
                 .as_str()
-                .filter(|n| *n != UNKNOWN_USER)
+                .filter(|n| *n != UNKNOWN_NAME)
         })
     }
 
@@ -1202,7 +1179,7 @@ mod tests {
     #[test]
     fn requests_are_api_activity_with_everything_mapped() {
         let e = parsed(&record(json!({})));
-        assert_eq!(outcome(&e), (API_ACTIVITY, CREATE, SUCCESS));
+        assert_eq!(outcome(&e), (API_ACTIVITY, API_CREATE, SUCCESS));
         assert_eq!(e.type_name.as_deref(), Some("API Activity: Create"));
         assert_eq!(e.time, 1_714_557_602_654);
         assert_eq!(e.other["start_time"], 1_714_557_600_123_i64);
@@ -1265,17 +1242,17 @@ mod tests {
     #[test]
     fn verbs_are_activities_and_codes_the_status() {
         for (verb, activity) in [
-            ("create", CREATE),
-            ("get", READ),
-            ("list", READ),
-            ("watch", READ),
-            ("update", UPDATE),
-            ("patch", UPDATE),
-            ("delete", DELETE),
-            ("deletecollection", DELETE),
-            ("post", CREATE),
-            ("put", UPDATE),
-            ("head", READ),
+            ("create", API_CREATE),
+            ("get", API_READ),
+            ("list", API_READ),
+            ("watch", API_READ),
+            ("update", API_UPDATE),
+            ("patch", API_UPDATE),
+            ("delete", API_DELETE),
+            ("deletecollection", API_DELETE),
+            ("post", API_CREATE),
+            ("put", API_UPDATE),
+            ("head", API_READ),
             ("proxy", OTHER),
             ("propfind", OTHER),
         ] {
@@ -1284,7 +1261,7 @@ mod tests {
             assert_eq!(e.other["api"]["operation"], verb);
         }
         let e = parsed(&record(json!({"verb": null})));
-        assert_eq!(e.activity_id, UNKNOWN);
+        assert_eq!(e.activity_id, ACTIVITY_UNKNOWN);
         assert_eq!(e.other["api"]["operation"], "unknown");
 
         for (code, status) in [
@@ -1303,7 +1280,7 @@ mod tests {
             "code": 403, "status": "Failure", "reason": "Forbidden",
             "message": "pods \"web-1\" is forbidden: User cannot create resource"
         }, "annotations": {"authorization.k8s.io/decision": "forbid", "authorization.k8s.io/reason": ""}})));
-        assert_eq!(outcome(&e), (API_ACTIVITY, CREATE, FAILURE));
+        assert_eq!(outcome(&e), (API_ACTIVITY, API_CREATE, FAILURE));
         assert_eq!(
             e.status_detail.as_deref(),
             Some("pods \"web-1\" is forbidden: User cannot create resource")
@@ -1507,7 +1484,7 @@ mod tests {
             "responseObject": {"kind": "TokenReview", "status": {"authenticated": true, "user": {"username": "system:serviceaccount:dev:app"}, "audiences": ["api"]}},
             "responseStatus": {"code": 201}
         })));
-        assert_eq!(outcome(&e), (API_ACTIVITY, CREATE, SUCCESS));
+        assert_eq!(outcome(&e), (API_ACTIVITY, API_CREATE, SUCCESS));
         assert_eq!(e.other["api"]["service"]["name"], "authentication.k8s.io");
         assert_eq!(
             e.other["resources"],
@@ -1660,7 +1637,7 @@ mod tests {
         })
         .to_string();
         let e = parsed(&line);
-        assert_eq!(outcome(&e), (API_ACTIVITY, CREATE, SUCCESS));
+        assert_eq!(outcome(&e), (API_ACTIVITY, API_CREATE, SUCCESS));
         assert_eq!(user(&e), Some("system:serviceaccount:dev:deployer"));
         assert_eq!(e.time, 1_714_557_605_000);
         assert_eq!(e.other["cloud"], json!({"provider": "Azure"}));
@@ -1732,7 +1709,7 @@ mod tests {
         let line = gke_entry(json!({}), json!({}));
         assert!(looks_like(&line));
         let e = parsed(&line);
-        assert_eq!(outcome(&e), (API_ACTIVITY, CREATE, SUCCESS));
+        assert_eq!(outcome(&e), (API_ACTIVITY, API_CREATE, SUCCESS));
         assert_eq!(user(&e), Some("dev@example.com"));
         assert_eq!(src(&e), Some("198.51.100.4"));
         assert_eq!(e.time, 1_714_557_600_500);
@@ -1768,7 +1745,7 @@ mod tests {
             json!({"status": {"code": 7, "message": "Forbidden"}, "authorizationInfo": [{"permission": "p"}]}),
             json!({}),
         ));
-        assert_eq!(outcome(&e), (API_ACTIVITY, CREATE, FAILURE));
+        assert_eq!(outcome(&e), (API_ACTIVITY, API_CREATE, FAILURE));
         assert_eq!(e.status_code.as_deref(), Some("7"));
         assert_eq!(e.status_detail.as_deref(), Some("Forbidden"));
         assert_eq!(
@@ -1795,7 +1772,7 @@ mod tests {
             json!({"methodName": "io.k8s.readyz", "resourceName": "/readyz", "requestMetadata": {"callerIp": "gce-internal-ip"}, "authorizationInfo": null}),
             json!({"operation": null, "resource": null, "timestamp": null}),
         ));
-        assert_eq!(outcome(&e), (API_ACTIVITY, UNKNOWN, SUCCESS));
+        assert_eq!(outcome(&e), (API_ACTIVITY, ACTIVITY_UNKNOWN, SUCCESS));
         assert_eq!(e.other["api"]["operation"], "io.k8s.readyz");
         assert_eq!(
             e.http_request.as_ref().unwrap().extra["url"]["path"],

@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::parse::build::{
     self, ProductInfo, ACCOUNT_CHANGE, ASSIGN_PRIVILEGES, AUTHENTICATION, AUTHORIZE_SESSION,
-    FAILURE, HIGH, LOGOFF, LOGON, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OTHER, PASSWORD_CHANGE,
-    PASSWORD_RESET, PREAUTH, STATUS_UNKNOWN, SUCCESS,
+    FAILURE, HIGH, LOCK, LOGOFF, LOGON, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OTHER,
+    PASSWORD_CHANGE, PASSWORD_RESET, PREAUTH, STATUS_UNKNOWN, SUCCESS, UNLOCK,
 };
 use crate::parse::json_fields::{self, str_of, take_str};
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
@@ -27,10 +27,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     vendor: "Okta",
 };
 
-/// Account Change activity: Lock.
-const LOCK: i32 = 9;
-/// Account Change activity: Unlock.
-const UNLOCK: i32 = 12;
 /// What an event type becomes: class, activity, and whether it is an MFA step.
 struct Kind {
     class_uid: u32,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use authtrail_model::validate::UNKNOWN_USER;
+use authtrail_model::validate::UNKNOWN_NAME;
 use authtrail_model::Event;
 use serde_json::Value;
 
@@ -46,13 +46,13 @@ pub fn parsed(parse: LineParser, line: &str, ctx: &mut ParseContext) -> Event {
 
 /// The user's name.
 /// The user's name, or `None` when the source named no user (the model then fills in
-/// [`UNKNOWN_USER`], as OCSF requires a user on these classes).
+/// [`UNKNOWN_NAME`], as OCSF requires a user on these classes).
 pub fn user(e: &Event) -> Option<&str> {
     e.user
         .as_ref()?
         .name
         .as_deref()
-        .filter(|n| *n != UNKNOWN_USER)
+        .filter(|n| *n != UNKNOWN_NAME)
 }
 
 /// The source IP address.

@@ -68,7 +68,7 @@ pub fn user_name(e: &authtrail_model::Event) -> Option<&str> {
         .as_ref()?
         .name
         .as_deref()
-        .filter(|n| *n != authtrail_model::validate::UNKNOWN_USER)
+        .filter(|n| *n != authtrail_model::validate::UNKNOWN_NAME)
 }
 
 /// The OCSF schema from `../shared/datasets/ocsf-schema`, loaded once per test binary.
@@ -113,6 +113,11 @@ pub fn normalize(body: &[u8], format: InputFormat) -> Vec<(usize, Normalized)> {
 /// Read a dataset file and normalize it with the default configuration, or `None` to skip.
 pub fn normalized(rel: &str, format: InputFormat) -> Option<Vec<(usize, Normalized)>> {
     Some(normalize(&dataset(rel)?, format))
+}
+
+/// A dataset file of Panther's rule tests, as NDJSON of their records, or `None` to skip.
+pub fn panther_dataset(rel: &str) -> Option<Vec<u8>> {
+    Some(panther_logs(&dataset(rel)?))
 }
 
 /// Panther's rule tests (one test a line, the record under `log`) as NDJSON of the records.

@@ -231,10 +231,7 @@ impl Walk<'_> {
                 None => self.report(at, format!("must be an integer, not {value}")),
             },
             Kind::Object(name) => match (value.as_object(), self.schema.object(name)) {
-                (Some(map), Some(set)) => {
-                    let set = set.clone();
-                    self.object(map, &set, at, &format!("object {name}"));
-                }
+                (Some(map), Some(set)) => self.object(map, set, at, &format!("object {name}")),
                 (None, _) => self.report(at, format!("must be a {name} object, not {value}")),
                 (Some(_), None) => self.report(at, format!("object {name} is not in the schema")),
             },

@@ -36,7 +36,8 @@ use serde_json::{json, Map, Value};
 
 use crate::parse::build::{
     self, ProductInfo, ACCOUNT_CHANGE, ASSIGN_PRIVILEGES, AUTHENTICATION, AUTHENTICATION_TICKET,
-    AUTHORIZE_SESSION, FAILURE, LOGOFF, LOGON, MEDIUM, OTHER, PREAUTH, SUCCESS,
+    AUTHORIZE_SESSION, DIGEST, FAILURE, INTERACTIVE, KERBEROS, LOCK, LOGOFF, LOGON, MEDIUM, NTLM,
+    OTHER, PREAUTH, SERVICE_TICKET_RENEW, SERVICE_TICKET_REQUEST, SUCCESS,
 };
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
@@ -46,20 +47,6 @@ pub const PRODUCT: ProductInfo = ProductInfo {
     vendor: "Microsoft",
 };
 
-/// Authentication activity: Service Ticket Request.
-const SERVICE_TICKET_REQUEST: i32 = 4;
-/// Authentication activity: Service Ticket Renew.
-const SERVICE_TICKET_RENEW: i32 = 5;
-/// Account Change activity: Lock.
-const LOCK: i32 = 9;
-/// `auth_protocol_id`: NTLM.
-const NTLM: i32 = 1;
-/// `auth_protocol_id`: Kerberos.
-const KERBEROS: i32 = 2;
-/// `auth_protocol_id`: Digest.
-const DIGEST: i32 = 3;
-/// `logon_type_id`: Interactive.
-const INTERACTIVE: i32 = 2;
 /// `authentication_token.type_id`: Ticket Granting Ticket.
 const TGT: i32 = 1;
 /// `authentication_token.type_id`: Service Ticket.
