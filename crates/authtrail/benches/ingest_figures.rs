@@ -44,8 +44,8 @@ use sha2::{Digest, Sha256};
 
 mod common;
 use common::{
-    bench_main, children_cpu_seconds, cpu_seconds, env_flag, env_parse, env_phases, fmt_num,
-    machine_busy_seconds, temp_dir, Report, Rng,
+    bench_main, best, children_cpu_seconds, cpu_seconds, env_flag, env_parse, env_phases, fmt_num,
+    machine_busy_seconds, median, temp_dir, Report, Rng,
 };
 
 /// The same allocator as the binary, so in-process figures match what `authtrail ingest` does.
@@ -128,24 +128,6 @@ fn fmt_cpu(v: f64) -> String {
     } else {
         "n/a (pass under 50 ms of CPU)".to_string()
     }
-}
-
-/// The median (mean of the middle two for an even count).
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn best(values: &[f64]) -> f64 {
-    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
 fn now_ns() -> i64 {

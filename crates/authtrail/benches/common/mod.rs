@@ -1,9 +1,11 @@
-//! What the `ingest_figures` and `log_figures` benches share (each has `mod common;`; cargo does
+//! What the `ingest_figures`, `json_figures` and `log_figures` benches share (each has `mod common;`; cargo does
 //! not take `benches/common/mod.rs` for a bench target of its own): `main` with its test-mode
 //! skip, knobs from the environment, the `FIGURE` report and its summary, number formatting, the
 //! temporary directory, CPU time from /proc, and the splitmix64 generator.
 //!
-//! Everything here is used by both benches: what only one of them needs stays in its file.
+//! What only one bench needs stays in its file; each bench compiles this module and uses a part
+//! of it, hence the module-wide `dead_code` allowance.
+#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -152,6 +154,25 @@ impl Report {
         }
         Ok(!strict || self.missed.is_empty())
     }
+}
+
+/// The median (mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        f64::NAN
+    } else if !n.is_multiple_of(2) {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The largest value.
+pub fn best(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// `v` with thousands separated by commas (as the goals are written) from 1000 up, else with one

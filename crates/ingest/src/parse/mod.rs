@@ -29,6 +29,7 @@ pub mod http_event;
 pub mod json_fields;
 pub mod keycloak;
 pub mod kubernetes;
+pub mod lenient;
 pub mod nginx;
 pub mod okta;
 pub mod pam;

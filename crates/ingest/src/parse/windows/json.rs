@@ -429,7 +429,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Arr)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut fields = Vec::new();
+        // NXLog records have some fifty fields at the top level: growing from empty would copy
+        // them over and over.
+        let mut fields = Vec::with_capacity(32);
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if key.eq_ignore_ascii_case("message") {
                 map.next_value::<IgnoredAny>()?;

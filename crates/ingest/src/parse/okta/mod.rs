@@ -11,15 +11,20 @@
 //! top-level keys (`eventtype`, `displaymessage`): those are read too.
 
 use authtrail_model::{HttpRequest, Location, Session, User};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::parse::build::{
     self, ProductInfo, ACCOUNT_CHANGE, ASSIGN_PRIVILEGES, AUTHENTICATION, AUTHORIZE_SESSION,
     FAILURE, HIGH, LOCK, LOGOFF, LOGON, MFA_FACTOR_DISABLE, MFA_FACTOR_ENABLE, OTHER,
     PASSWORD_CHANGE, PASSWORD_RESET, PREAUTH, STATUS_UNKNOWN, SUCCESS, UNLOCK,
 };
-use crate::parse::json_fields::{self, str_of, take_str};
+use crate::parse::json_fields;
+use crate::parse::lenient::Obj;
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
+
+mod record;
+
+use record::{Geo, Party, Record};
 
 /// Okta, as `metadata.product`.
 pub const PRODUCT: ProductInfo = ProductInfo {
@@ -84,29 +89,23 @@ fn status_of(result: Option<&str>) -> i32 {
 
 /// Map one Okta System Log event (a JSON object) to an OCSF event.
 pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
-    let map = json_fields::object(text.trim(), "Okta event")?;
-    // Top-level keys without regard to case (some exporters lower-case them).
-    let mut top: Map<String, Value> = map
-        .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
-    let event_type = match take_str(&mut top, "eventtype") {
-        Some(t) => t,
-        None => return Err(Unrecognized::new("not an Okta event: no eventType")),
+    let Obj(record) = serde_json::from_str::<Obj<Record<'_>>>(text.trim())
+        .map_err(|e| Unrecognized::because(format!("invalid JSON Okta event: {e}")))?;
+    let Some(record) = record else {
+        return Err(Unrecognized::new("JSON Okta event is not an object"));
     };
-    let Some(kind) = kind(&event_type) else {
+    let Some(event_type) = record.event_type.non_empty() else {
+        return Err(Unrecognized::new("not an Okta event: no eventType"));
+    };
+    let Some(kind) = kind(event_type) else {
         return Err(Unrecognized::because(format!(
             "{event_type:?} is not an authentication event"
         )));
     };
-    let published = top.remove("published").filter(|t| !t.is_null());
-    let time_ms = json_fields::rfc3339_time(published.as_ref(), "published time", ctx)?;
+    let time_ms = json_fields::rfc3339_time(record.published.as_ref(), "published time", ctx)?;
 
-    let outcome = top.remove("outcome");
-    let result = outcome
-        .as_ref()
-        .and_then(|o| o.get("result"))
-        .and_then(Value::as_str);
+    let outcome = record.outcome.0.as_ref();
+    let result = outcome.and_then(|o| o.result.0.as_deref());
     let deny_push = event_type.ends_with(".deny_push");
     let status_id = if deny_push {
         FAILURE
@@ -126,10 +125,7 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
     }
     e.is_mfa = kind.is_mfa;
     e.status_detail = outcome
-        .as_ref()
-        .and_then(|o| o.get("reason"))
-        .and_then(Value::as_str)
-        .filter(|r| !r.is_empty())
+        .and_then(|o| o.reason.non_empty())
         .map(String::from)
         .or_else(|| deny_push.then(|| "push denied".to_string()));
     if let Some(r) = result {
@@ -138,16 +134,17 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
 
     // Who: the actor; for account changes and impersonation, a target user is the account
     // changed and the actor is who changed it.
-    let actor = top.get("actor").and_then(user_of);
+    let actor_party = record.actor.0.as_ref();
+    let actor = actor_party.and_then(user_of);
     let target_user = match kind.class_uid {
-        ACCOUNT_CHANGE | AUTHORIZE_SESSION => targets(&top, "User").find_map(user_of),
+        ACCOUNT_CHANGE | AUTHORIZE_SESSION => targets(&record, "User").find_map(user_of),
         _ => None,
     };
     if kind.class_uid == AUTHORIZE_SESSION {
         // What Okta grants is the right to impersonate: named by the event type.
         e.other.insert(
             "privileges".into(),
-            Value::Array(vec![Value::from(event_type.as_str())]),
+            Value::Array(vec![Value::from(event_type)]),
         );
     }
     match target_user {
@@ -159,34 +156,29 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         }
         None => e.user = actor,
     }
-    if let Some(t) = top
-        .get("actor")
-        .and_then(|a| a.get("type"))
-        .and_then(Value::as_str)
+    if let Some(t) = actor_party
+        .and_then(|a| a.kind.0.as_deref())
         .filter(|t| *t != "User")
     {
         e.unmapped.insert("okta.actor_type".into(), Value::from(t));
     }
     // The application signed in to.
-    if let Some(app) = targets(&top, "AppInstance").find_map(|t| non_empty(t, "displayName")) {
+    if let Some(app) = targets(&record, "AppInstance").find_map(|t| t.display_name.non_empty()) {
         e.service = Some(authtrail_model::Service {
             name: Some(app.to_string()),
             ..Default::default()
         });
     }
 
-    if let Some(Value::Object(client)) = top.get("client") {
-        if let Some(ip) = str_of(client, "ipAddress") {
+    if let Some(client) = &record.client.0 {
+        if let Some(ip) = client.ip_address.non_empty() {
             let mut src = build::endpoint(ip, None);
-            if let Some(Value::Object(geo)) = client.get("geographicalContext") {
+            if let Some(geo) = &client.geo.0 {
                 src.location = location(geo);
             }
             e.src_endpoint = Some(src);
         }
-        if let Some(ua) = client
-            .get("userAgent")
-            .and_then(|u| non_empty(u, "rawUserAgent"))
-        {
+        if let Some(ua) = client.user_agent.0.as_ref().and_then(|u| u.raw.non_empty()) {
             e.http_request = Some(HttpRequest {
                 user_agent: Some(ua.to_string()),
                 ..HttpRequest::default()
@@ -194,14 +186,16 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         }
     }
 
-    if let Some(Value::Object(auth)) = top.get("authenticationcontext") {
+    if let Some(auth) = &record.authentication_context.0 {
         let mut session = Session {
-            uid: str_of(auth, "externalSessionId")
+            uid: auth
+                .external_session_id
+                .non_empty()
                 .filter(|s| *s != "unknown")
                 .map(String::from),
             ..Session::default()
         };
-        if let Some(root) = str_of(auth, "rootSessionId").filter(|s| *s != "unknown") {
+        if let Some(root) = auth.root_session_id.non_empty().filter(|s| *s != "unknown") {
             session.extra.insert("uid_alt".into(), Value::from(root));
         }
         if session.uid.is_some() || !session.extra.is_empty() {
@@ -214,28 +208,29 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
                 e.session = Some(session);
             }
         }
-        if let Some(cred) = str_of(auth, "credentialType") {
+        if let Some(cred) = auth.credential_type.non_empty() {
             e.auth_protocol = Some(cred.to_string());
             e.auth_protocol_id = Some(OTHER);
         }
     }
 
-    if let Some(id) = top
-        .get("debugcontext")
-        .and_then(|d| d.get("debugData"))
-        .and_then(|d| non_empty(d, "requestId"))
+    if let Some(id) = record
+        .debug_context
+        .0
+        .as_ref()
+        .and_then(|d| d.request_id.non_empty())
     {
         e.unmapped.insert("okta.request_id".into(), Value::from(id));
     }
-    if let Some(id) = top.get("transaction").and_then(|t| non_empty(t, "id")) {
+    if let Some(id) = record.transaction.0.as_ref().and_then(|t| t.id.non_empty()) {
         e.unmapped
             .insert("okta.transaction_id".into(), Value::from(id));
     }
-    if let Some(s) = str_of(&top, "severity") {
+    if let Some(s) = record.severity.non_empty() {
         e.unmapped.insert("okta.severity".into(), Value::from(s));
     }
-    e.metadata.uid = take_str(&mut top, "uuid");
-    e.message = take_str(&mut top, "displaymessage");
+    e.metadata.uid = record.uuid.non_empty().map(String::from);
+    e.message = record.display_message.non_empty().map(String::from);
     e.unmapped
         .insert("okta.event_type".into(), Value::from(event_type));
     Ok(e)
@@ -252,24 +247,20 @@ pub fn looks_like(text: &str) -> bool {
         && !text.contains("\"eventSource\"")
 }
 
-/// A non-empty string field of a JSON value.
-fn non_empty<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    str_of(value.as_object()?, key)
-}
-
 /// The `target` entries of a given `type`.
-fn targets<'a>(top: &'a Map<String, Value>, kind: &'a str) -> impl Iterator<Item = &'a Value> {
-    top.get("target")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(move |t| t.get("type").and_then(Value::as_str) == Some(kind))
+fn targets<'r, 'a>(record: &'r Record<'a>, kind: &'r str) -> impl Iterator<Item = &'r Party<'a>> {
+    record
+        .target
+        .0
+        .iter()
+        .filter_map(|t| t.0.as_ref())
+        .filter(move |t| t.kind.0.as_deref() == Some(kind))
 }
 
 /// An Okta actor or target (`alternateId`, `id`, `displayName`) as an OCSF user.
-fn user_of(value: &Value) -> Option<User> {
-    let name = non_empty(value, "alternateId").filter(|n| *n != "unknown");
-    let uid = non_empty(value, "id");
+fn user_of(party: &Party<'_>) -> Option<User> {
+    let name = party.alternate_id.non_empty().filter(|n| *n != "unknown");
+    let uid = party.id.non_empty();
     if name.is_none() && uid.is_none() {
         return None;
     }
@@ -279,25 +270,24 @@ fn user_of(value: &Value) -> Option<User> {
         email_addr: name.filter(|n| n.contains('@')).map(String::from),
         ..User::default()
     };
-    if let Some(full) = non_empty(value, "displayName") {
+    if let Some(full) = party.display_name.non_empty() {
         user.extra.insert("full_name".into(), Value::from(full));
     }
     Some(user)
 }
 
 /// `client.geographicalContext` as an OCSF location (`state` as `region`).
-fn location(geo: &Map<String, Value>) -> Option<Location> {
-    let point = geo.get("geolocation");
-    let coord = |key| point.and_then(|p| p.get(key)).and_then(Value::as_f64);
+fn location(geo: &Geo<'_>) -> Option<Location> {
+    let point = geo.point.0.as_ref();
     let mut loc = Location {
-        country: str_of(geo, "country").map(String::from),
-        city: str_of(geo, "city").map(String::from),
-        lat: coord("lat"),
-        long: coord("lon"),
+        country: geo.country.non_empty().map(String::from),
+        city: geo.city.non_empty().map(String::from),
+        lat: point.and_then(|p| p.lat.0),
+        long: point.and_then(|p| p.lon.0),
         ..Location::default()
     };
-    for (from, to) in [("state", "region"), ("postalCode", "postal_code")] {
-        if let Some(v) = str_of(geo, from) {
+    for (value, to) in [(&geo.state, "region"), (&geo.postal_code, "postal_code")] {
+        if let Some(v) = value.non_empty() {
             loc.extra.insert(to.into(), Value::from(v));
         }
     }
