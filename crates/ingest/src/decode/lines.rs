@@ -12,7 +12,7 @@ pub fn split(body: &[u8], max_line: usize) -> Vec<Record<'_>> {
     let mut number = 0;
     while start < body.len() {
         number += 1;
-        let end = memchr_newline(&body[start..]).map_or(body.len(), |i| start + i);
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
         let mut line = &body[start..end];
         if let [head @ .., b'\r'] = line {
             line = head;
@@ -28,10 +28,6 @@ pub fn split(body: &[u8], max_line: usize) -> Vec<Record<'_>> {
         });
     }
     records
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
 }
 
 /// Join consecutive audit records of one event (same `msg=audit(…)` id) into one record whose

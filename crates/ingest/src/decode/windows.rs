@@ -39,10 +39,19 @@ pub fn split(body: &[u8], max_line: usize) -> Result<Vec<Record<'_>>, IngestErro
 
 /// Whether every non-blank line is one `{…}` object (a pretty-printed document is not).
 fn is_ndjson(body: &[u8]) -> bool {
-    body.split(|&b| b == b'\n')
-        .map(<[u8]>::trim_ascii)
-        .filter(|l| !l.is_empty())
-        .all(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'))
+    let mut start = 0;
+    std::iter::from_fn(|| {
+        if start > body.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
+        let line = &body[start..end];
+        start = end + 1;
+        Some(line)
+    })
+    .map(<[u8]>::trim_ascii)
+    .filter(|l| !l.is_empty())
+    .all(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'))
 }
 
 /// One record per `<Event …>…</Event>` element; other text is kept line by line.

@@ -390,7 +390,32 @@ impl<'de> Deserialize<'de> for Node<'de> {
     }
 }
 
-/// Builds [`Node`]s; skips the rendered message, which the mapping does not read.
+/// Whether a key's value is one the mapping never reads, to be skipped unbuilt: the rendered
+/// message (most of an NXLog record) and the collectors' and the event header's bookkeeping.
+fn is_skipped(key: &str) -> bool {
+    matches!(
+        key,
+        "Message"
+            | "message"
+            | "Keywords"
+            | "ProviderGuid"
+            | "Opcode"
+            | "OpcodeValue"
+            | "Task"
+            | "ThreadID"
+            | "ExecutionProcessID"
+            | "SeverityValue"
+            | "Severity"
+            | "EventType"
+            | "Version"
+            | "@version"
+            | "SourceModuleType"
+            | "SourceModuleName"
+            | "tags"
+    )
+}
+
+/// Builds [`Node`]s; skips the values of keys [`is_skipped`] names.
 struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
@@ -433,7 +458,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         // them over and over.
         let mut fields = Vec::with_capacity(32);
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if key.eq_ignore_ascii_case("message") {
+            if is_skipped(&key) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
