@@ -51,7 +51,9 @@ pub enum Command {
     /// Append files (`-` for stdin) through the ingest pipeline; prints counts per kind and parser.
     Ingest {
         /// Input format: json (aliases ocsf, ndjson), auto (per line), syslog (aliases sshd, pam,
-        /// sudo, su, authlog), auditd, nginx, envoy, authelia, authentik.
+        /// sudo, su, authlog), auditd, nginx, envoy, authelia, authentik, okta, auth0, keycloak,
+        /// cloudtrail, entra, windows, kubernetes, otlp (alias opentelemetry: OTLP/JSON
+        /// requests, NDJSON of them, or a protobuf request).
         #[arg(long, default_value = "auto")]
         format: String,
         /// Source name recorded in each entry.

@@ -36,6 +36,29 @@ pub enum IngestError {
     /// The requested input format is not known.
     #[error("unknown format {0:?}; supported: {names}", names = crate::parse::format::FORMAT_NAMES)]
     UnknownFormat(String),
+    /// An OTLP/JSON request does not have the shape of an `ExportLogsServiceRequest`.
+    #[error("invalid OTLP/JSON request at line {line}: {path}: {message}")]
+    InvalidOtlp {
+        /// 1-based line of the input on which the request starts.
+        line: usize,
+        /// Where in the request, as a JSON path (`resourceLogs[0].scopeLogs[1].logRecords[3].traceId`).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A body that should be a protobuf `ExportLogsServiceRequest` is not one.
+    #[error("invalid OTLP protobuf request: {0}")]
+    InvalidProtobuf(String),
+    /// An OTLP request's records, each made a request of its own with its resource and scope,
+    /// come to more bytes than a batch may hold.
+    #[error(
+        "the request's log records, each stored with its resource and scope, come to more than \
+         {limit} bytes; send fewer records per request"
+    )]
+    ExpandedTooLarge {
+        /// The limit.
+        limit: usize,
+    },
     /// A problem with the batch's parameters (e.g. the source name).
     #[error("{0}")]
     InvalidRequest(String),

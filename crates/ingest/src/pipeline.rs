@@ -1,5 +1,6 @@
 //! The one path every input takes: decode → normalize → prepare entries for the log.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use authtrail_model::Event;
 use authtrail_store::PreparedEntry;
 use serde_json::Value;
 
+use crate::decode::otlp::{self as otlp_input, Encoding};
 use crate::decode::{evtx, json, lines, windows as windows_input, Record};
 use crate::error::IngestError;
 use crate::limits::Limits;
@@ -15,7 +17,7 @@ pub use crate::parse::format::{InputFormat, FORMAT_NAMES};
 use crate::parse::text::escape_invalid_utf8;
 use crate::parse::{
     auditd, auth0, authelia, authentik, cloudtrail, entra, envoy, keycloak, kubernetes, nginx,
-    okta, syslog, windows, ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
+    okta, otlp, syslog, windows, ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
 };
 
 /// Counts of what a batch (or a whole input) held.
@@ -114,6 +116,8 @@ const MAX_REASONS: usize = 10;
 pub struct Normalizer {
     format: InputFormat,
     ctx: ParseContext,
+    /// How OTLP bodies are encoded, when the caller knows (HTTP's `Content-Type`).
+    otlp_encoding: Option<Encoding>,
 }
 
 /// One record normalized: the event, the parser that made it, and why it is unparsed if it is.
@@ -133,7 +137,14 @@ impl Normalizer {
         Normalizer {
             format,
             ctx: ParseContext::new(config, 0),
+            otlp_encoding: None,
         }
+    }
+
+    /// Read OTLP bodies as `encoding` rather than telling it from each body.
+    pub fn with_otlp_encoding(mut self, encoding: Encoding) -> Self {
+        self.otlp_encoding = Some(encoding);
+        self
     }
 
     /// Set the time of receipt used for unparsed records and year inference (ms since the epoch).
@@ -161,6 +172,8 @@ impl Normalizer {
             InputFormat::CloudTrail => true,
             // Event XML and Splunk events span lines; EVTX files are binary.
             InputFormat::Windows => true,
+            // OTLP requests: JSON documents, or protobuf.
+            InputFormat::Otlp => true,
             // A JSON array (or a pretty-printed document) cannot be read line by line.
             InputFormat::Auto => {
                 first == Some(&b'[') || starts_with_records_wrapper(start) || evtx::is_evtx(start)
@@ -170,7 +183,11 @@ impl Normalizer {
         }
     }
 
-    /// Split a body into records as this stream's format does.
+    /// Split a body into records as this stream's format does. A body that [`transcode`]
+    /// changes must be transcoded first (OTLP requests, EVTX files); [`prepare`] does it.
+    ///
+    /// [`transcode`]: Normalizer::transcode
+    /// [`prepare`]: Normalizer::prepare
     pub fn records<'a>(
         &self,
         body: &'a [u8],
@@ -207,9 +224,27 @@ impl Normalizer {
         Ok(records)
     }
 
-    /// Decode, normalize and prepare one batch; any error rejects the whole batch. A binary
-    /// EVTX body (format `windows` or `auto`) is first transcoded to NDJSON, one line per
-    /// record, and those lines are what is stored as the events' raw input.
+    /// The body as [`records`](Normalizer::records) reads it: a binary EVTX body (format
+    /// `windows` or `auto`) as NDJSON, one line per record; OTLP requests (format `otlp`) as
+    /// NDJSON of one-record OTLP/JSON requests, one line per log record (so an OTLP record's
+    /// "line" is its number in the batch); any other body as it is. What this makes is what
+    /// is stored as the events' raw input.
+    pub fn transcode<'a>(
+        &self,
+        body: &'a [u8],
+        limits: &Limits,
+    ) -> Result<Cow<'a, [u8]>, IngestError> {
+        Ok(match self.format {
+            InputFormat::Windows | InputFormat::Auto if evtx::is_evtx(body) => {
+                Cow::Owned(evtx::to_ndjson(body))
+            }
+            InputFormat::Otlp => Cow::Owned(otlp_input::split(body, self.otlp_encoding, limits)?),
+            _ => Cow::Borrowed(body),
+        })
+    }
+
+    /// Decode, normalize and prepare one batch; any error rejects the whole batch. The body is
+    /// [transcoded](Normalizer::transcode) first.
     pub fn prepare(
         &mut self,
         body: &[u8],
@@ -218,16 +253,8 @@ impl Normalizer {
         limits: &Limits,
     ) -> Result<PreparedBatch, IngestError> {
         check_source(source)?;
-        let transcoded;
-        let body = if matches!(self.format, InputFormat::Windows | InputFormat::Auto)
-            && evtx::is_evtx(body)
-        {
-            transcoded = evtx::to_ndjson(body);
-            transcoded.as_slice()
-        } else {
-            body
-        };
-        let records = self.records(body, limits)?;
+        let body = self.transcode(body, limits)?;
+        let records = self.records(&body, limits)?;
         self.prepare_records(records, source, received_at_ns, limits)
     }
 
@@ -393,6 +420,7 @@ fn parse_as(
         InputFormat::Entra => (Some(Parser::Entra), entra::parse(text, ctx)),
         InputFormat::Windows => (Some(Parser::Windows), windows::parse(text, ctx)),
         InputFormat::Kubernetes => (Some(Parser::Kubernetes), kubernetes::parse(text, ctx)),
+        InputFormat::Otlp => (Some(Parser::Otlp), otlp::parse(text, ctx)),
     }
 }
 

@@ -69,6 +69,17 @@ impl From<IngestError> for ApiError {
             IngestError::UnknownFormat(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "unknown_format", message)
             }
+            IngestError::InvalidOtlp { line, path, .. } => ApiError {
+                details: json!({"line": line, "path": path}),
+                ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_otlp", message)
+            },
+            IngestError::InvalidProtobuf(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_protobuf", message)
+            }
+            IngestError::ExpandedTooLarge { limit } => ApiError {
+                details: json!({"limit": limit}),
+                ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "expanded_too_large", message)
+            },
             _ => ApiError::bad_request(message),
         }
     }

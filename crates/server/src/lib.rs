@@ -1,5 +1,5 @@
 //! authtrail's HTTP API (DESIGN.md §5): ingest, entries, proofs and the public C2SP tlog-tiles
-//! read path (`/checkpoint`, `/tile/...`).
+//! read path (`/checkpoint`, `/tile/...`), and OTLP/HTTP logs (`/v1/logs`).
 //!
 //! The model: [`AppState`] holds the log and the limits; [`router`] maps each route to a handler
 //! in [`routes`]; errors are one JSON shape ([`error::ApiError`]). Handlers do blocking work
@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/events", post(routes::ingest::post_events))
         .route("/v1/raw", post(routes::ingest::post_raw))
+        .route("/v1/logs", post(routes::otlp::post_logs))
         .route("/v1/entries/{seq}", get(routes::entries::get_entry))
         .route("/v1/proof/inclusion", get(routes::proofs::inclusion))
         .route("/v1/proof/consistency", get(routes::proofs::consistency))

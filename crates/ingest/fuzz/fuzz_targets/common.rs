@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use authtrail_ingest::decode::evtx;
 use authtrail_ingest::parse::{ParseConfig, ParseContext, ParseResult};
 use authtrail_ingest::{InputFormat, Limits, Normalizer};
 
@@ -30,20 +29,29 @@ pub fn check_result(result: ParseResult) {
 }
 
 /// Run the whole pipeline (line splitting, grouping, parsing, normalizing, preparing) over
-/// `data` as `format`; errors are fine, panics and broken invariants are not. A binary EVTX
-/// body is compared with the records of its transcoding, which `prepare()` makes first.
+/// `data` as `format`; errors are fine, panics and broken invariants are not. A body that
+/// `prepare()` transcodes first (a binary EVTX file, OTLP requests) is compared with the records
+/// of its transcoding.
 pub fn pipeline(format: InputFormat, data: &[u8]) {
+    pipeline_with(
+        || Normalizer::new(format, Arc::new(ParseConfig::default())),
+        data,
+    );
+}
+
+/// [`pipeline`] with the normalizers `make` makes (e.g. with a declared OTLP encoding).
+pub fn pipeline_with(make: impl Fn() -> Normalizer, data: &[u8]) {
     let limits = Limits {
         max_line_bytes: 4096,
         ..Limits::default()
     };
-    let config = Arc::new(ParseConfig::default());
-    let transcoded = (matches!(format, InputFormat::Windows | InputFormat::Auto)
-        && evtx::is_evtx(data))
-    .then(|| evtx::to_ndjson(data));
-    let body = transcoded.as_deref().unwrap_or(data);
-    let records = Normalizer::new(format, config.clone()).records(body, &limits);
-    let mut normalizer = Normalizer::new(format, config);
+    let transcoded = make().transcode(data, &limits);
+    let records = transcoded
+        .as_ref()
+        .map_err(ToString::to_string)
+        .and_then(|body| make().records(body, &limits).map_err(|e| e.to_string()));
+    let body: &[u8] = transcoded.as_deref().unwrap_or(data);
+    let mut normalizer = make();
     let received_at_ns = NOW_MS * 1_000_000;
     let prepared = normalizer.prepare(data, "fuzz", received_at_ns, &limits);
     let (records, batch) = match (records, prepared) {

@@ -3,6 +3,7 @@
 pub mod evtx;
 pub mod json;
 pub mod lines;
+pub mod otlp;
 pub mod windows;
 
 /// Each record's text and line, for the decoders' tests.

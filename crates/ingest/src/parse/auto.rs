@@ -52,7 +52,10 @@ pub fn detect(line: &str) -> Option<InputFormat> {
 
 /// Which JSON access log, if any, an object is.
 fn json_shape(line: &str) -> InputFormat {
-    if line.contains("\"class_uid\"") {
+    if line.starts_with("{\"resourceLogs\"") {
+        // An OTLP/JSON request; one of one record maps, larger ones need `--format otlp`.
+        InputFormat::Otlp
+    } else if line.contains("\"class_uid\"") {
         InputFormat::Json
     } else if crate::parse::okta::looks_like(line) {
         InputFormat::Okta

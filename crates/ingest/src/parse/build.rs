@@ -57,6 +57,8 @@ pub const ACCOUNT_CREATE: i32 = 1;
 pub const ENABLE: i32 = 2;
 /// Account Change activity: Disable.
 pub const DISABLE: i32 = 5;
+/// Account Change activity: Delete.
+pub const ACCOUNT_DELETE: i32 = 6;
 /// Account Change activity: Lock.
 pub const LOCK: i32 = 9;
 /// Account Change activity: Unlock.
@@ -82,6 +84,18 @@ pub const OPENID: i32 = 4;
 pub const SAML: i32 = 5;
 /// `auth_protocol_id`: OAuth 2.0.
 pub const OAUTH2: i32 = 6;
+/// `auth_protocol_id`: PAP.
+pub const PAP: i32 = 7;
+/// `auth_protocol_id`: CHAP.
+pub const CHAP: i32 = 8;
+/// `auth_protocol_id`: EAP.
+pub const EAP: i32 = 9;
+/// `auth_protocol_id`: RADIUS.
+pub const RADIUS: i32 = 10;
+/// `auth_protocol_id`: Basic Authentication.
+pub const BASIC_AUTHENTICATION: i32 = 11;
+/// `auth_protocol_id`: LDAP.
+pub const LDAP: i32 = 12;
 
 /// API Activity activity: Create.
 pub const API_CREATE: i32 = 1;

@@ -35,6 +35,9 @@ pub enum InputFormat {
     Windows,
     /// Kubernetes API server audit events (JSON).
     Kubernetes,
+    /// OpenTelemetry logs: OTLP `ExportLogsServiceRequest`s (OTLP/JSON documents, NDJSON of
+    /// them, or protobuf), each log record an event.
+    Otlp,
 }
 
 /// Format names accepted, for messages.
@@ -42,7 +45,7 @@ pub const FORMAT_NAMES: &str = "json (aliases ocsf, ndjson), auto, syslog (alias
                                 sudo, su, authlog), auditd (alias audit), nginx, envoy, authelia, \
                                 authentik, okta, auth0, keycloak, cloudtrail, entra (aliases \
                                 entra-id, azure-signin), windows (alias windows-security), \
-                                kubernetes (aliases k8s, k8s-audit)";
+                                kubernetes (aliases k8s, k8s-audit), otlp (alias opentelemetry)";
 
 impl InputFormat {
     /// Parse a format name as given on the command line or in `?format=`.
@@ -63,6 +66,7 @@ impl InputFormat {
             "entra" | "entra-id" | "azure-signin" => InputFormat::Entra,
             "windows" | "windows-security" => InputFormat::Windows,
             "kubernetes" | "k8s" | "k8s-audit" => InputFormat::Kubernetes,
+            "otlp" | "opentelemetry" => InputFormat::Otlp,
             other => return Err(IngestError::UnknownFormat(other.to_string())),
         })
     }
@@ -85,6 +89,7 @@ impl InputFormat {
             InputFormat::Entra => "entra",
             InputFormat::Windows => "windows",
             InputFormat::Kubernetes => "kubernetes",
+            InputFormat::Otlp => "otlp",
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod kubernetes;
 pub mod lenient;
 pub mod nginx;
 pub mod okta;
+pub mod otlp;
 pub mod pam;
 pub mod sshd;
 pub mod su;
@@ -106,6 +107,8 @@ pub enum Parser {
     Windows,
     /// Kubernetes API server audit events.
     Kubernetes,
+    /// OpenTelemetry log records (OTLP) of authtrail's event vocabulary.
+    Otlp,
 }
 
 impl Parser {
@@ -129,6 +132,7 @@ impl Parser {
             Parser::Entra => "entra",
             Parser::Windows => "windows",
             Parser::Kubernetes => "kubernetes",
+            Parser::Otlp => "otlp",
         }
     }
 }

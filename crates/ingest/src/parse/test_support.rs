@@ -2,8 +2,9 @@
 //! event's user and source, and the checks each parser makes of lines it must refuse and of
 //! arbitrary text.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use authtrail_model::schema::Schema;
 use authtrail_model::validate::UNKNOWN_NAME;
 use authtrail_model::Event;
 use serde_json::Value;
@@ -92,4 +93,36 @@ pub fn parse_never_panics<'a>(
             let _ = e.canonical_bytes();
         }
     }
+}
+
+/// The OCSF schema from `../shared/datasets/ocsf-schema`, when it is there (the golden tests
+/// insist on it in CI).
+pub fn ocsf_schema() -> Option<&'static Schema> {
+    static SCHEMA: OnceLock<Option<Schema>> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/datasets/ocsf-schema");
+            dir.is_dir()
+                .then(|| Schema::load(&dir).unwrap_or_else(|e| panic!("OCSF schema: {e}")))
+        })
+        .as_ref()
+}
+
+/// A validated event passes the OCSF schema check (when the schema is at hand).
+pub fn assert_conforms(e: &Event) {
+    let Some(schema) = ocsf_schema() else {
+        return;
+    };
+    let json: Value = serde_json::from_slice(&e.canonical_bytes()).expect("JSON");
+    let problems: Vec<String> = schema
+        .check(&json)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "departs from OCSF {}: {problems:#?}\n{json}",
+        schema.version
+    );
 }

@@ -3,6 +3,7 @@
 pub mod entries;
 pub mod health;
 pub mod ingest;
+pub mod otlp;
 pub mod proofs;
 pub mod tlog;
 
