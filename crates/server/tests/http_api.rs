@@ -11,49 +11,18 @@ use authtrail_ledger::entry::EntryHeader;
 use authtrail_ledger::hash::{leaf_hash, node_hash};
 use authtrail_ledger::proof::{verify_consistency, verify_inclusion};
 use authtrail_ledger::Hash;
-use authtrail_server::{router, AppState};
-use authtrail_store::{keys, EmbeddedLog, Layout, LogOptions};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+mod common;
+use common::TestServer;
+
 const ORIGIN: &str = "example.com/http-api-test";
 
-struct TestServer {
-    base: String,
-    addr: std::net::SocketAddr,
-    log: Arc<EmbeddedLog>,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
 async fn start(limits: Limits) -> TestServer {
-    let dir = tempfile::tempdir().expect("tempdir");
-    keys::init(&Layout::new(dir.path()), ORIGIN).expect("init");
-    let log = Arc::new(EmbeddedLog::open(dir.path(), LogOptions::default()).expect("open log"));
-    let app = router(AppState::new(
-        log.clone(),
-        limits,
-        std::sync::Arc::new(authtrail_ingest::ParseConfig::default()),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
-    TestServer {
-        base: format!("http://{addr}"),
-        addr,
-        log,
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("client"),
-        _dir: dir,
-    }
+    common::start(limits, ORIGIN).await
 }
 
 fn small_limits() -> Limits {

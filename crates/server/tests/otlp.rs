@@ -2,14 +2,10 @@
 //! OTLP clients must be able to read (a `google.rpc.Status` in the request's encoding).
 
 use std::io::Write;
-use std::sync::Arc;
-use std::time::Duration;
 
 use authtrail_ingest::decode::otlp::{read, write};
-use authtrail_ingest::{Limits, ParseConfig};
+use authtrail_ingest::Limits;
 use authtrail_server::routes::otlp::Status;
-use authtrail_server::{router, AppState};
-use authtrail_store::{keys, EmbeddedLog, Layout, LogOptions};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use opentelemetry_proto::tonic::collector::logs::v1::{
@@ -23,41 +19,14 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+mod common;
+use common::TestServer;
+
 const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";
 
-struct TestServer {
-    base: String,
-    log: Arc<EmbeddedLog>,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
 async fn start(limits: Limits) -> TestServer {
-    let dir = tempfile::tempdir().expect("tempdir");
-    keys::init(&Layout::new(dir.path()), "example.com/otlp-test").expect("init");
-    let log = Arc::new(EmbeddedLog::open(dir.path(), LogOptions::default()).expect("open log"));
-    let app = router(AppState::new(
-        log.clone(),
-        limits,
-        Arc::new(ParseConfig::default()),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
-    TestServer {
-        base: format!("http://{addr}"),
-        log,
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("client"),
-        _dir: dir,
-    }
+    common::start(limits, "example.com/otlp-test").await
 }
 
 /// An answer: status, headers, body.

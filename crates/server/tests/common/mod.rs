@@ -1,0 +1,52 @@
+//! What the server's integration tests share: the API in-process, `router(AppState)` over a log
+//! in a temporary directory, served by `axum::serve` on 127.0.0.1:0, with a reqwest client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use authtrail_ingest::{Limits, ParseConfig};
+use authtrail_server::{router, AppState};
+use authtrail_store::{keys, EmbeddedLog, Layout, LogOptions};
+
+/// A running server and what the test needs to reach it and its log.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its address, for raw TCP.
+    #[allow(dead_code)] // Not every test binary speaks raw TCP.
+    pub addr: std::net::SocketAddr,
+    /// The log it appends to.
+    pub log: Arc<EmbeddedLog>,
+    /// A client with a generous timeout.
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// Start a server with `limits` over a fresh log whose origin is `origin`.
+pub async fn start(limits: Limits, origin: &str) -> TestServer {
+    let dir = tempfile::tempdir().expect("tempdir");
+    keys::init(&Layout::new(dir.path()), origin).expect("init");
+    let log = Arc::new(EmbeddedLog::open(dir.path(), LogOptions::default()).expect("open log"));
+    let app = router(AppState::new(
+        log.clone(),
+        limits,
+        Arc::new(ParseConfig::default()),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    TestServer {
+        base: format!("http://{addr}"),
+        addr,
+        log,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client"),
+        _dir: dir,
+    }
+}
