@@ -86,6 +86,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
+    /// Events of the local log that match QUERY (docs/QUERY.md), or the rows of its pipe
+    /// (`| count by FIELD`, `| top N FIELD`). Exit 2 on a bad query, with its column.
+    Query {
+        /// The query, e.g. `user=alice status=failure since=24h`.
+        query: String,
+        /// Output: a table, JSON lines (`{seq, source, event}`), OCSF events, or CSV.
+        #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+        format: QueryFormat,
+        /// Print at most this many events.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
     /// Write an evidence bundle proving one entry.
     Prove {
         /// The entry's seq.
@@ -106,6 +118,19 @@ pub enum Command {
 }
 
 /// How a command prints its results.
+/// How `query` prints what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object per line: `{"seq", "source", "event"}`.
+    Json,
+    /// One OCSF event per line.
+    Ocsf,
+    /// CSV with a header line.
+    Csv,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// For people.

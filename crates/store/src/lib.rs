@@ -13,6 +13,7 @@ pub mod keys;
 pub mod layout;
 mod log;
 pub mod prepare;
+pub mod query;
 mod read;
 mod recover;
 pub mod sync;

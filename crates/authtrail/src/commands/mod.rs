@@ -5,6 +5,7 @@ mod ingest;
 mod init;
 mod keyarg;
 mod prove;
+mod query;
 mod serve;
 mod verify;
 mod verify_evidence;
@@ -72,6 +73,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             url.as_deref(),
             format,
         ),
+        Command::Query {
+            query,
+            format,
+            limit,
+        } => query::run(&data, &query, format, limit),
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
     }

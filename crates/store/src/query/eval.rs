@@ -1,0 +1,129 @@
+//! Evaluation: matching a record against a query, and the pipe aggregations.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::ast::{Expr, Op, Pipe, Term, Value};
+use super::fields::Field;
+use super::{Query, Record};
+
+/// The key under which `count by`/`top` count records without the field.
+pub const NONE_KEY: &str = "(none)";
+
+/// Whether a record passes the time bounds and the filter.
+pub fn matches(q: &Query, rec: &Record<'_>) -> bool {
+    if q.since_ms.is_some() || q.until_ms.is_some() {
+        let Some(t) = rec.event.get("time").and_then(serde_json::Value::as_i64) else {
+            return false;
+        };
+        if q.since_ms.is_some_and(|s| t < s) || q.until_ms.is_some_and(|u| t >= u) {
+            return false;
+        }
+    }
+    q.filter.as_ref().is_none_or(|e| eval(e, rec))
+}
+
+fn eval(e: &Expr, rec: &Record<'_>) -> bool {
+    match e {
+        Expr::Term(t) => term(t, rec),
+        Expr::And(items) => items.iter().all(|e| eval(e, rec)),
+        Expr::Or(items) => items.iter().any(|e| eval(e, rec)),
+    }
+}
+
+fn term(t: &Term, rec: &Record<'_>) -> bool {
+    let values = t.field.read(rec);
+    match t.op {
+        Op::Eq => values.iter().any(|v| equals(&t.value, v)),
+        Op::Ne => !values.iter().any(|v| equals(&t.value, v)),
+        Op::Contains => {
+            let needle = match &t.value {
+                Value::Text(s) => s.to_ascii_lowercase(),
+                other => other.to_string().to_ascii_lowercase(),
+            };
+            values
+                .iter()
+                .any(|v| v.to_ascii_lowercase().contains(&needle))
+        }
+    }
+}
+
+fn equals(value: &Value, text: &str) -> bool {
+    match value {
+        Value::Text(s) => s.eq_ignore_ascii_case(text),
+        Value::Ip(ip) => text.parse::<IpAddr>().is_ok_and(|a| a == *ip),
+        Value::Cidr(net) => text.parse::<IpAddr>().is_ok_and(|a| net.contains(&a)),
+    }
+}
+
+/// Runs the pipe over the matching records, `None` without a pipe.
+pub fn aggregate<'a>(
+    q: &Query,
+    records: impl IntoIterator<Item = Record<'a>>,
+) -> Option<Vec<(String, u64)>> {
+    let (field, limit): (Field, Option<u32>) = match q.pipe? {
+        Pipe::CountBy(f) => (f, None),
+        Pipe::Top(n, f) => (f, Some(n)),
+    };
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for rec in records.into_iter().filter(|r| matches(q, r)) {
+        let key = field
+            .read(&rec)
+            .into_iter()
+            .next()
+            .map_or_else(|| NONE_KEY.to_string(), |v| v.into_owned());
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if let Some(n) = limit {
+        rows.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    Some(rows)
+}
+
+/// Calls `f` on every term of an expression.
+pub fn walk_terms<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Term)) {
+    match e {
+        Expr::Term(t) => f(t),
+        Expr::And(items) | Expr::Or(items) => items.iter().for_each(|e| walk_terms(e, f)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn top_breaks_ties_by_value_and_counts_only_matches() {
+        let events: Vec<_> = ["b", "a", "c", "a", "b", "z"]
+            .iter()
+            .map(|u| json!({"user": {"name": u}, "status": if *u == "z" { "Success" } else { "Failure" }}))
+            .collect();
+        let recs = events.iter().map(|event| Record {
+            seq: 0,
+            source: "s",
+            event,
+        });
+        let q = super::super::Query::parse_at("status=failure | top 2 user", 0).unwrap();
+        assert_eq!(
+            aggregate(&q, recs),
+            Some(vec![("a".into(), 2), ("b".into(), 2)])
+        );
+    }
+
+    #[test]
+    fn contains_and_equality_are_ascii_case_insensitive() {
+        assert!(equals(&Value::Text("ALICE".into()), "alice"));
+        assert!(!equals(&Value::Text("alice".into()), "alicex"));
+        assert!(equals(
+            &Value::Cidr("10.0.0.0/8".parse().unwrap()),
+            "10.255.0.1"
+        ));
+        assert!(!equals(
+            &Value::Ip("10.0.0.1".parse().unwrap()),
+            "not an ip"
+        ));
+    }
+}
