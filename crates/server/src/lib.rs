@@ -19,7 +19,10 @@ use axum::Router;
 /// The whole HTTP API over one state.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/events", post(routes::ingest::post_events))
+        .route(
+            "/v1/events",
+            get(routes::search::search).post(routes::ingest::post_events),
+        )
         .route("/v1/raw", post(routes::ingest::post_raw))
         .route("/v1/logs", post(routes::otlp::post_logs))
         .route("/v1/entries/{seq}", get(routes::entries::get_entry))

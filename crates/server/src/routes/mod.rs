@@ -5,6 +5,7 @@ pub mod health;
 pub mod ingest;
 pub mod otlp;
 pub mod proofs;
+pub mod search;
 pub mod tlog;
 
 use axum::http::{StatusCode, Uri};

@@ -1,0 +1,106 @@
+//! `GET /v1/events?q=QUERY&limit=N&cursor=C`: the events that match a query (docs/QUERY.md), in
+//! log order, a page at a time; or, for a query with a pipe, its rows.
+//!
+//! Pages follow the log's order (seq ascending) up to the signed checkpoint the request starts
+//! from, and the cursor is the seq to resume at, so a page boundary never skips or repeats an
+//! event while new ones arrive: they only ever come after it. For now every page is a scan from
+//! the cursor; the indexes that answer without one are still to come.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query as QueryParams, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use authtrail_store::query::{Query, Record};
+
+use crate::error::{blocking, ApiError};
+use crate::AppState;
+
+/// Events per page when the request names no limit.
+pub const DEFAULT_LIMIT: usize = 100;
+/// The most events a page holds; a larger `limit` is capped to it, and the answer says so.
+pub const MAX_LIMIT: usize = 1000;
+
+/// Query parameters of `GET /v1/events`.
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    /// The query (empty: every event).
+    pub q: Option<String>,
+    /// Events per page (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// Where the previous page ended (its `next_cursor`).
+    pub cursor: Option<String>,
+}
+
+/// `GET /v1/events`.
+pub async fn search(
+    State(state): State<AppState>,
+    params: Result<QueryParams<SearchParams>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let QueryParams(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let text = params.q.unwrap_or_default();
+    let query = Query::parse(&text).map_err(|e| ApiError {
+        details: json!({"column": e.column, "query": text}),
+        ..ApiError::bad_request(format!("bad query at {e}"))
+    })?;
+    let asked = params.limit.unwrap_or(DEFAULT_LIMIT).max(1);
+    let limit = asked.min(MAX_LIMIT);
+    let start: u64 = match params.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => c
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("cursor {c:?} is not one this API gave")))?,
+    };
+    let log = state.log.clone();
+    blocking(move || {
+        let size = log.checkpoint().checkpoint.size;
+        let entries = (start..size).map(|seq| -> Result<_, ApiError> {
+            let entry = log.entry(seq)?;
+            let event: Value = serde_json::from_slice(&entry.body.event).unwrap_or(Value::Null);
+            Ok((seq, entry.header.source, event))
+        });
+        if query.pipe.is_some() {
+            let all = entries.collect::<Result<Vec<_>, _>>()?;
+            let records = all.iter().map(|(seq, source, event)| Record {
+                seq: *seq,
+                source,
+                event,
+            });
+            let rows = query.aggregate(records).unwrap_or_default();
+            return Ok(Json(json!({
+                "rows": rows
+                    .iter()
+                    .map(|(value, count)| json!({"value": value, "count": count}))
+                    .collect::<Vec<_>>(),
+                "scanned_to": size,
+            })));
+        }
+        let mut events = Vec::new();
+        let mut next = None;
+        for item in entries {
+            let (seq, source, event) = item?;
+            let record = Record {
+                seq,
+                source: &source,
+                event: &event,
+            };
+            if !query.matches(&record) {
+                continue;
+            }
+            if events.len() == limit {
+                next = Some(seq.to_string());
+                break;
+            }
+            events.push(json!({"seq": seq, "source": source, "event": event}));
+        }
+        Ok(Json(json!({
+            "events": events,
+            "next_cursor": next,
+            "limit": limit,
+            "limit_capped": asked > limit,
+            "scanned_to": size,
+        })))
+    })
+    .await
+}
