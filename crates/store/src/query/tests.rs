@@ -365,6 +365,7 @@ fn documented_examples_parse_and_round_trip() {
     let section = doc
         .split("## Examples for investigators")
         .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
         .unwrap_or_default();
     let mut seen = 0;
     for (i, chunk) in section.split('`').enumerate() {
