@@ -33,7 +33,7 @@ pub fn run(data: &Path, text: &str, format: QueryFormat, limit: Option<u64>) -> 
         LogReader::open(data).with_context(|| format!("opening the log in {}", data.display()))?;
     let size = reader.checkpoint().checkpoint.size;
     let mut out = Output::new(format)?;
-    let mut matched: Vec<(u64, String, Value)> = Vec::new();
+    let mut tally = query.tally();
     let mut shown = 0u64;
     for seq in 0..size {
         let entry = reader
@@ -49,8 +49,8 @@ pub fn run(data: &Path, text: &str, format: QueryFormat, limit: Option<u64>) -> 
         if !query.matches(&record) {
             continue;
         }
-        if query.pipe.is_some() {
-            matched.push((seq, entry.header.source.clone(), event));
+        if let Some(t) = tally.as_mut() {
+            t.add(&record);
             continue;
         }
         if limit.is_some_and(|l| shown >= l) {
@@ -59,13 +59,8 @@ pub fn run(data: &Path, text: &str, format: QueryFormat, limit: Option<u64>) -> 
         out.event(seq, &entry.header.source, &event)?;
         shown += 1;
     }
-    let records = matched.iter().map(|(seq, source, event)| Record {
-        seq: *seq,
-        source,
-        event,
-    });
-    if let Some(rows) = query.aggregate(records) {
-        out.rows(&rows)?;
+    if let Some(t) = tally {
+        out.rows(&t.rows())?;
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,40 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// The `visit_*` methods of a lenient visitor for the JSON kinds it does not read: each skips
+/// the value (nested ones unread) and answers `$absent`.
+macro_rules! absent_otherwise {
+    ($absent:expr; $($kind:ident)*) => { $(absent_otherwise!(@one $absent; $kind);)* };
+    (@one $absent:expr; unit) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> { Ok($absent) }
+    };
+    (@one $absent:expr; bool) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> { Ok($absent) }
+    };
+    (@one $absent:expr; i64) => {
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> { Ok($absent) }
+    };
+    (@one $absent:expr; u64) => {
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> { Ok($absent) }
+    };
+    (@one $absent:expr; f64) => {
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> { Ok($absent) }
+    };
+    (@one $absent:expr; str) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> { Ok($absent) }
+    };
+    (@one $absent:expr; seq) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            skip_seq(seq).map(|()| $absent)
+        }
+    };
+    (@one $absent:expr; map) => {
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            skip_map(map).map(|()| $absent)
+        }
+    };
+}
+
 /// A key, borrowed from the input when it can be.
 pub struct Key<'a>(pub Cow<'a, str>);
 
@@ -46,6 +80,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
+    absent_otherwise!(None; unit bool i64 u64 f64 seq map);
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         Ok(Some(Cow::Borrowed(v)))
     }
@@ -54,27 +89,6 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         Ok(Some(Cow::Owned(v)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map).map(|()| None)
     }
 }
 
@@ -90,6 +104,7 @@ impl<'de> Deserialize<'de> for Number {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
+            absent_otherwise!(None; unit bool str seq map);
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 Ok(Some(v as f64))
             }
@@ -98,21 +113,6 @@ impl<'de> Deserialize<'de> for Number {
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Ok(Some(v))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                skip_seq(seq).map(|()| None)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                skip_map(map).map(|()| None)
             }
         }
         d.deserialize_any(NumberVisitor).map(Number)
@@ -149,6 +149,7 @@ impl<'de, T: Fields<'de>> Visitor<'de> for ObjVisitor<T> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
+    absent_otherwise!(None; unit bool i64 u64 f64 str seq);
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = T::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
@@ -157,27 +158,6 @@ impl<'de, T: Fields<'de>> Visitor<'de> for ObjVisitor<T> {
             }
         }
         Ok(Some(out))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
     }
 }
 
@@ -199,33 +179,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
+            absent_otherwise!(Vec::new(); unit bool i64 u64 f64 str map);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
                 let mut out = Vec::new();
                 while let Some(item) = seq.next_element::<T>()? {
                     out.push(item);
                 }
                 Ok(out)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
-                skip_map(map).map(|()| Vec::new())
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-                Ok(Vec::new())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<T>, E> {
-                Ok(Vec::new())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<T>, E> {
-                Ok(Vec::new())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<T>, E> {
-                Ok(Vec::new())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<T>, E> {
-                Ok(Vec::new())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<T>, E> {
-                Ok(Vec::new())
             }
         }
         d.deserialize_any(ListVisitor(PhantomData)).map(List)

@@ -3,7 +3,7 @@
 
 use authtrail_ingest::received::now_ns;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -36,6 +36,19 @@ fn too_large(limit: usize) -> ApiError {
     }
 }
 
+/// The request body, or `None` when it is over `limit` bytes: refused at once when the declared
+/// `Content-Length` says so, else when the bytes read pass the limit.
+pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Option<Bytes> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return None;
+    }
+    to_bytes(body, limit).await.ok()
+}
+
 /// `POST /v1/events?format=F&source=S`.
 pub async fn post_events(
     state: State<AppState>,
@@ -65,14 +78,9 @@ async fn ingest(
 ) -> Result<Json<Value>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = state.limits.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large(limit));
-    }
-    let bytes = to_bytes(body, limit).await.map_err(|_| too_large(limit))?;
+    let bytes = read_body(&headers, body, limit)
+        .await
+        .ok_or_else(|| too_large(limit))?;
     let format = InputFormat::parse(params.format.as_deref().unwrap_or(default_format))?;
     let source = params.source.unwrap_or_else(|| "http".to_string());
     let limits = state.limits;

@@ -15,7 +15,7 @@
 
 use std::io::Read;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -32,6 +32,7 @@ use authtrail_ingest::received::now_ns;
 use authtrail_ingest::{IngestError, InputFormat, Normalizer, PreparedBatch};
 
 use crate::error::ApiError;
+use crate::routes::ingest::read_body;
 use crate::AppState;
 
 /// Header naming the first entry's seq.
@@ -172,16 +173,9 @@ pub async fn post_logs(
     let Query(params) =
         query.map_err(|e| OtlpError::new(StatusCode::BAD_REQUEST, e.body_text(), encoding))?;
     let limit = state.limits.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(OtlpError::too_large(limit, encoding));
-    }
-    let bytes = to_bytes(body, limit)
+    let bytes = read_body(&headers, body, limit)
         .await
-        .map_err(|_| OtlpError::too_large(limit, encoding))?;
+        .ok_or_else(|| OtlpError::too_large(limit, encoding))?;
     let source = params.source.unwrap_or_else(|| DEFAULT_SOURCE.to_string());
     let limits = state.limits;
     let batch = {

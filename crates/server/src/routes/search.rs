@@ -55,44 +55,37 @@ pub async fn search(
     let log = state.log.clone();
     blocking(move || {
         let size = log.checkpoint().checkpoint.size;
-        let entries = (start..size).map(|seq| -> Result<_, ApiError> {
-            let entry = log.entry(seq)?;
-            let event: Value = serde_json::from_slice(&entry.body.event).unwrap_or(Value::Null);
-            Ok((seq, entry.header.source, event))
-        });
-        if query.pipe.is_some() {
-            let all = entries.collect::<Result<Vec<_>, _>>()?;
-            let records = all.iter().map(|(seq, source, event)| Record {
-                seq: *seq,
-                source,
-                event,
-            });
-            let rows = query.aggregate(records).unwrap_or_default();
-            return Ok(Json(json!({
-                "rows": rows
-                    .iter()
-                    .map(|(value, count)| json!({"value": value, "count": count}))
-                    .collect::<Vec<_>>(),
-                "scanned_to": size,
-            })));
-        }
+        let mut tally = query.tally();
         let mut events = Vec::new();
         let mut next = None;
-        for item in entries {
-            let (seq, source, event) = item?;
+        for seq in start..size {
+            let entry = log.entry(seq)?;
+            let event: Value = serde_json::from_slice(&entry.body.event).unwrap_or(Value::Null);
             let record = Record {
                 seq,
-                source: &source,
+                source: &entry.header.source,
                 event: &event,
             };
             if !query.matches(&record) {
+                continue;
+            }
+            if let Some(t) = tally.as_mut() {
+                t.add(&record);
                 continue;
             }
             if events.len() == limit {
                 next = Some(seq.to_string());
                 break;
             }
-            events.push(json!({"seq": seq, "source": source, "event": event}));
+            events.push(json!({"seq": seq, "source": entry.header.source, "event": event}));
+        }
+        if let Some(t) = tally {
+            let rows: Vec<Value> = t
+                .rows()
+                .iter()
+                .map(|(value, count)| json!({"value": value, "count": count}))
+                .collect();
+            return Ok(Json(json!({"rows": rows, "scanned_to": size})));
         }
         Ok(Json(json!({
             "events": events,

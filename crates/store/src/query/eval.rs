@@ -61,25 +61,55 @@ pub fn aggregate<'a>(
     q: &Query,
     records: impl IntoIterator<Item = Record<'a>>,
 ) -> Option<Vec<(String, u64)>> {
-    let (field, limit): (Field, Option<u32>) = match q.pipe? {
-        Pipe::CountBy(f) => (f, None),
-        Pipe::Top(n, f) => (f, Some(n)),
-    };
-    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut tally = Tally::new(q)?;
     for rec in records.into_iter().filter(|r| matches(q, r)) {
-        let key = field
-            .read(&rec)
+        tally.add(&rec);
+    }
+    Some(tally.rows())
+}
+
+/// A pipe's counts, fed one matching record at a time (so a scan need not keep the records).
+#[derive(Clone, Debug)]
+pub struct Tally {
+    field: Field,
+    limit: Option<u32>,
+    counts: HashMap<String, u64>,
+}
+
+impl Tally {
+    /// The counts of `q`'s pipe, `None` without a pipe.
+    pub fn new(q: &Query) -> Option<Tally> {
+        let (field, limit) = match q.pipe? {
+            Pipe::CountBy(f) => (f, None),
+            Pipe::Top(n, f) => (f, Some(n)),
+        };
+        Some(Tally {
+            field,
+            limit,
+            counts: HashMap::new(),
+        })
+    }
+
+    /// Count a record the query matched.
+    pub fn add(&mut self, rec: &Record<'_>) {
+        let key = self
+            .field
+            .read(rec)
             .into_iter()
             .next()
             .map_or_else(|| NONE_KEY.to_string(), |v| v.into_owned());
-        *counts.entry(key).or_insert(0) += 1;
+        *self.counts.entry(key).or_insert(0) += 1;
     }
-    let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    if let Some(n) = limit {
-        rows.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+
+    /// `(value, count)` rows: highest count first, ties by value; `top N` keeps N.
+    pub fn rows(self) -> Vec<(String, u64)> {
+        let mut rows: Vec<(String, u64)> = self.counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        if let Some(n) = self.limit {
+            rows.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        rows
     }
-    Some(rows)
 }
 
 /// Calls `f` on every term of an expression.

@@ -15,6 +15,7 @@ mod time;
 use std::fmt;
 
 pub use ast::{Expr, Op, Pipe, Term, Value};
+pub use eval::Tally;
 pub use fields::{Field, FieldSpec, Kind, FIELDS};
 
 /// A stored entry as a query sees it: its sequence number, source name and OCSF event.
@@ -89,6 +90,11 @@ impl Query {
         records: impl IntoIterator<Item = Record<'a>>,
     ) -> Option<Vec<(String, u64)>> {
         eval::aggregate(self, records)
+    }
+
+    /// An empty tally of the pipe, to feed matching records one at a time; `None` without a pipe.
+    pub fn tally(&self) -> Option<Tally> {
+        Tally::new(self)
     }
 
     /// The fields the query reads (filter, pipe, and `time` for bounds), without repeats.
