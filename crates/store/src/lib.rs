@@ -16,6 +16,7 @@ pub mod prepare;
 pub mod query;
 mod read;
 mod recover;
+pub mod search;
 pub mod sync;
 pub mod verify;
 mod writer;

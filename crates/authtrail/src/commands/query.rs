@@ -1,16 +1,16 @@
 //! `authtrail query QUERY`: the events of the local log that match a query (docs/QUERY.md), or
 //! the rows of its `| count by` / `| top` pipe.
 //!
-//! For now this reads every entry up to the signed checkpoint and tests each one: the indexes
-//! that answer without a full scan are still to come. Entries after the checkpoint (not yet
-//! committed) are not seen.
+//! It covers the entries up to the signed checkpoint; entries after it (not yet committed) are
+//! not seen.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use authtrail_store::query::{Query, Record};
+use authtrail_store::query::Query;
+use authtrail_store::search::{Scan, Search};
 use authtrail_store::LogReader;
 use serde_json::{json, Value};
 
@@ -31,40 +31,36 @@ pub fn run(data: &Path, text: &str, format: QueryFormat, limit: Option<u64>) -> 
     };
     let reader =
         LogReader::open(data).with_context(|| format!("opening the log in {}", data.display()))?;
-    let size = reader.checkpoint().checkpoint.size;
+    let search = Scan::new(&reader);
     let mut out = Output::new(format)?;
-    let mut tally = query.tally();
-    let mut shown = 0u64;
-    for seq in 0..size {
-        let entry = reader
-            .entry(seq)
-            .with_context(|| format!("reading entry {seq}"))?;
-        let event: Value = serde_json::from_slice(&entry.body.event)
-            .with_context(|| format!("entry {seq}'s event is not JSON"))?;
-        let record = Record {
-            seq,
-            source: &entry.header.source,
-            event: &event,
-        };
-        if !query.matches(&record) {
-            continue;
-        }
-        if let Some(t) = tally.as_mut() {
-            t.add(&record);
-            continue;
-        }
-        if limit.is_some_and(|l| shown >= l) {
-            break;
-        }
-        out.event(seq, &entry.header.source, &event)?;
-        shown += 1;
+    if query.pipe.is_some() {
+        let (rows, _) = search.tally(&query).context("running the query")?;
+        out.rows(&rows.unwrap_or_default())?;
+        out.finish()?;
+        return Ok(ExitCode::SUCCESS);
     }
-    if let Some(t) = tally {
-        out.rows(&t.rows())?;
+    let mut left = limit.unwrap_or(u64::MAX);
+    let mut from = 0;
+    while left > 0 {
+        let page_size = usize::try_from(left.min(PAGE)).unwrap_or(usize::MAX);
+        let page = search
+            .find(&query, from, page_size)
+            .context("running the query")?;
+        for hit in &page.hits {
+            out.event(hit.seq, &hit.source, &hit.event)?;
+        }
+        left -= page.hits.len() as u64;
+        match page.next {
+            Some(next) => from = next,
+            None => break,
+        }
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Events fetched per search call.
+const PAGE: u64 = 1000;
 
 /// Where results go, in the chosen form.
 struct Output {

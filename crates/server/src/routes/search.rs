@@ -12,7 +12,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use authtrail_store::query::{Query, Record};
+use authtrail_store::query::Query;
+use authtrail_store::search::{Scan, Search};
 
 use crate::error::{blocking, ApiError};
 use crate::AppState;
@@ -54,45 +55,28 @@ pub async fn search(
     };
     let log = state.log.clone();
     blocking(move || {
-        let size = log.checkpoint().checkpoint.size;
-        let mut tally = query.tally();
-        let mut events = Vec::new();
-        let mut next = None;
-        for seq in start..size {
-            let entry = log.entry(seq)?;
-            let event: Value = serde_json::from_slice(&entry.body.event).unwrap_or(Value::Null);
-            let record = Record {
-                seq,
-                source: &entry.header.source,
-                event: &event,
-            };
-            if !query.matches(&record) {
-                continue;
-            }
-            if let Some(t) = tally.as_mut() {
-                t.add(&record);
-                continue;
-            }
-            if events.len() == limit {
-                next = Some(seq.to_string());
-                break;
-            }
-            events.push(json!({"seq": seq, "source": entry.header.source, "event": event}));
-        }
-        if let Some(t) = tally {
-            let rows: Vec<Value> = t
-                .rows()
+        let search = Scan::new(log.as_ref());
+        if query.pipe.is_some() {
+            let (rows, size) = search.tally(&query)?;
+            let rows: Vec<Value> = rows
+                .unwrap_or_default()
                 .iter()
                 .map(|(value, count)| json!({"value": value, "count": count}))
                 .collect();
             return Ok(Json(json!({"rows": rows, "scanned_to": size})));
         }
+        let page = search.find(&query, start, limit)?;
+        let events: Vec<Value> = page
+            .hits
+            .into_iter()
+            .map(|h| json!({"seq": h.seq, "source": h.source, "event": h.event}))
+            .collect();
         Ok(Json(json!({
             "events": events,
-            "next_cursor": next,
+            "next_cursor": page.next.map(|n| n.to_string()),
             "limit": limit,
             "limit_capped": asked > limit,
-            "scanned_to": size,
+            "scanned_to": page.scanned_to,
         })))
     })
     .await

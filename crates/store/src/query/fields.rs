@@ -86,6 +86,12 @@ pub static FIELDS: &[FieldSpec] = &[
     f("session", &[], &["session.uid", "actor.session.uid"], Text),
     f("session.uid", &[], &["session.uid"], Text),
     f(
+        "token",
+        &["session.credential_uid"],
+        &["session.credential_uid"],
+        Text,
+    ),
+    f(
         "product",
         &["metadata.product.name"],
         &["metadata.product.name"],

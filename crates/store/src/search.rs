@@ -1,0 +1,142 @@
+//! Running a query over a log: the events it matches, a page at a time in log order, or the rows
+//! of its pipe. [`Search`] is what the CLI, the HTTP API, trace and export call; [`Scan`] answers
+//! by reading every entry (the reference every faster answer must agree with).
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::query::{Query, Record};
+use crate::read::{LogReader, StoredEntry};
+use crate::EmbeddedLog;
+
+/// One entry a query matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The entry's source name.
+    pub source: String,
+    /// The OCSF event as stored (`null` if the stored body is not JSON).
+    pub event: Value,
+}
+
+/// A page of hits and where the next one starts.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Page {
+    /// Matching entries, in seq order.
+    pub hits: Vec<Hit>,
+    /// The seq to resume at for the next page, if the page was cut by its limit.
+    pub next: Option<u64>,
+    /// The log size the search covered (entries `0..scanned_to`).
+    pub scanned_to: u64,
+}
+
+/// A log's committed entries, read by seq.
+pub trait Entries: Send + Sync {
+    /// How many entries a search covers (the signed checkpoint's size).
+    fn size(&self) -> u64;
+    /// Entry `seq` (below [`Entries::size`]) with its bodies.
+    fn entry(&self, seq: u64) -> Result<StoredEntry>;
+}
+
+impl Entries for LogReader {
+    fn size(&self) -> u64 {
+        self.checkpoint().checkpoint.size
+    }
+    fn entry(&self, seq: u64) -> Result<StoredEntry> {
+        LogReader::entry(self, seq)
+    }
+}
+
+impl Entries for EmbeddedLog {
+    fn size(&self) -> u64 {
+        self.checkpoint().checkpoint.size
+    }
+    fn entry(&self, seq: u64) -> Result<StoredEntry> {
+        EmbeddedLog::entry(self, seq)
+    }
+}
+
+/// Answers queries over a log.
+pub trait Search: Send + Sync {
+    /// Up to `limit` events matching `query` with seq ≥ `from`, in seq order; a query's pipe is
+    /// ignored here.
+    fn find(&self, query: &Query, from: u64, limit: usize) -> Result<Page>;
+
+    /// The `(value, count)` rows of the query's pipe over every matching event (`None` without a
+    /// pipe), and the log size covered.
+    fn tally(&self, query: &Query) -> Result<(Option<Vec<(String, u64)>>, u64)>;
+}
+
+/// Answers by reading every entry from the start bound and testing it.
+pub struct Scan<'a, E: Entries + ?Sized> {
+    entries: &'a E,
+}
+
+impl<'a, E: Entries + ?Sized> Scan<'a, E> {
+    /// A scanning search over `entries`.
+    pub fn new(entries: &'a E) -> Self {
+        Scan { entries }
+    }
+}
+
+/// Reads entry `seq` as a hit (its event parsed).
+pub(crate) fn read_hit(entries: &(impl Entries + ?Sized), seq: u64) -> Result<Hit> {
+    let entry = entries.entry(seq)?;
+    let event = serde_json::from_slice(&entry.body.event).unwrap_or(Value::Null);
+    Ok(Hit {
+        seq,
+        source: entry.header.source,
+        event,
+    })
+}
+
+/// Whether a hit passes a query.
+pub(crate) fn hit_matches(query: &Query, hit: &Hit) -> bool {
+    query.matches(&Record {
+        seq: hit.seq,
+        source: &hit.source,
+        event: &hit.event,
+    })
+}
+
+impl<E: Entries + ?Sized> Search for Scan<'_, E> {
+    fn find(&self, query: &Query, from: u64, limit: usize) -> Result<Page> {
+        let size = self.entries.size();
+        let mut page = Page {
+            scanned_to: size,
+            ..Page::default()
+        };
+        for seq in from..size {
+            let hit = read_hit(self.entries, seq)?;
+            if !hit_matches(query, &hit) {
+                continue;
+            }
+            if page.hits.len() == limit {
+                page.next = Some(seq);
+                break;
+            }
+            page.hits.push(hit);
+        }
+        Ok(page)
+    }
+
+    fn tally(&self, query: &Query) -> Result<(Option<Vec<(String, u64)>>, u64)> {
+        let size = self.entries.size();
+        let Some(mut tally) = query.tally() else {
+            return Ok((None, size));
+        };
+        for seq in 0..size {
+            let hit = read_hit(self.entries, seq)?;
+            let record = Record {
+                seq,
+                source: &hit.source,
+                event: &hit.event,
+            };
+            if query.matches(&record) {
+                tally.add(&record);
+            }
+        }
+        Ok((Some(tally.rows()), size))
+    }
+}
