@@ -31,6 +31,15 @@ pub struct Page {
     pub scanned_to: u64,
 }
 
+/// The rows of a query's pipe and the log size they cover.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Tallied {
+    /// `(value, count)` rows, highest count first (`None` when the query has no pipe).
+    pub rows: Option<Vec<(String, u64)>>,
+    /// The log size the search covered (entries `0..scanned_to`).
+    pub scanned_to: u64,
+}
+
 /// A log's committed entries, read by seq.
 pub trait Entries: Send + Sync {
     /// How many entries a search covers (the signed checkpoint's size).
@@ -63,9 +72,8 @@ pub trait Search: Send + Sync {
     /// ignored here.
     fn find(&self, query: &Query, from: u64, limit: usize) -> Result<Page>;
 
-    /// The `(value, count)` rows of the query's pipe over every matching event (`None` without a
-    /// pipe), and the log size covered.
-    fn tally(&self, query: &Query) -> Result<(Option<Vec<(String, u64)>>, u64)>;
+    /// The rows of the query's pipe over every matching event.
+    fn tally(&self, query: &Query) -> Result<Tallied>;
 }
 
 /// Answers by reading every entry from the start bound and testing it.
@@ -121,10 +129,13 @@ impl<E: Entries + ?Sized> Search for Scan<'_, E> {
         Ok(page)
     }
 
-    fn tally(&self, query: &Query) -> Result<(Option<Vec<(String, u64)>>, u64)> {
+    fn tally(&self, query: &Query) -> Result<Tallied> {
         let size = self.entries.size();
         let Some(mut tally) = query.tally() else {
-            return Ok((None, size));
+            return Ok(Tallied {
+                rows: None,
+                scanned_to: size,
+            });
         };
         for seq in 0..size {
             let hit = read_hit(self.entries, seq)?;
@@ -137,6 +148,9 @@ impl<E: Entries + ?Sized> Search for Scan<'_, E> {
                 tally.add(&record);
             }
         }
-        Ok((Some(tally.rows()), size))
+        Ok(Tallied {
+            rows: Some(tally.rows()),
+            scanned_to: size,
+        })
     }
 }

@@ -34,8 +34,8 @@ pub fn run(data: &Path, text: &str, format: QueryFormat, limit: Option<u64>) -> 
     let search = Scan::new(&reader);
     let mut out = Output::new(format)?;
     if query.pipe.is_some() {
-        let (rows, _) = search.tally(&query).context("running the query")?;
-        out.rows(&rows.unwrap_or_default())?;
+        let tallied = search.tally(&query).context("running the query")?;
+        out.rows(&tallied.rows.unwrap_or_default())?;
         out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -57,13 +57,16 @@ pub async fn search(
     blocking(move || {
         let search = Scan::new(log.as_ref());
         if query.pipe.is_some() {
-            let (rows, size) = search.tally(&query)?;
-            let rows: Vec<Value> = rows
+            let tallied = search.tally(&query)?;
+            let rows: Vec<Value> = tallied
+                .rows
                 .unwrap_or_default()
                 .iter()
                 .map(|(value, count)| json!({"value": value, "count": count}))
                 .collect();
-            return Ok(Json(json!({"rows": rows, "scanned_to": size})));
+            return Ok(Json(
+                json!({"rows": rows, "scanned_to": tallied.scanned_to}),
+            ));
         }
         let page = search.find(&query, start, limit)?;
         let events: Vec<Value> = page
