@@ -98,6 +98,8 @@ pub enum Command {
         #[arg(long)]
         limit: Option<u64>,
     },
+    /// Delete the search index and build it again from the log (the server must be stopped).
+    Reindex,
     /// Write an evidence bundle proving one entry.
     Prove {
         /// The entry's seq.

@@ -162,3 +162,34 @@ fn bad_queries_exit_2_naming_the_column() {
         );
     }
 }
+
+#[test]
+fn ingest_keeps_an_index_and_reindex_rebuilds_it_with_the_same_answers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = log_with_events(tmp.path());
+    let index = dir.join("index");
+    assert!(index.join("watermark").exists(), "ingest leaves an index");
+    assert!(
+        index.join("tail").exists(),
+        "the open segment is saved on close"
+    );
+    let queries = [
+        "status=failure | count by user",
+        "ip=203.0.113.0/24 user!=bob",
+        "user~ali OR source=db1",
+    ];
+    let answers = |dir: &std::path::Path| -> Vec<String> {
+        queries
+            .iter()
+            .map(|q| expect_code(&run_in(dir, &["query", q, "--format", "json"]), 0, q).0)
+            .collect()
+    };
+    let before = answers(&dir);
+    assert_eq!(json_lines(&before[1]).len(), 2, "{}", before[1]);
+    std::fs::remove_dir_all(&index).expect("remove index");
+    assert_eq!(answers(&dir), before, "without an index, a scan answers");
+    let (out, _) = expect_code(&run_in(&dir, &["reindex"]), 0, "reindex");
+    assert!(out.contains("indexed 5 entries"), "{out}");
+    assert!(index.join("watermark").exists());
+    assert_eq!(answers(&dir), before);
+}

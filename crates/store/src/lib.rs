@@ -9,6 +9,7 @@
 
 pub mod error;
 mod files;
+pub mod index;
 pub mod keys;
 pub mod layout;
 mod log;

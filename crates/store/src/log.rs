@@ -17,11 +17,13 @@ use authtrail_ledger::Hash;
 
 use crate::error::{Result, StoreError};
 use crate::files::LogFiles;
+use crate::index::{Index, Indexed};
 use crate::keys::load_signer;
 use crate::layout::Layout;
 use crate::prepare::PreparedEntry;
 use crate::read::{self, StoredEntry};
 use crate::recover::recover;
+use crate::search::{Scan, Search};
 use crate::sync::write_atomic;
 use crate::writer::{AppendRequest, Writer};
 
@@ -36,6 +38,10 @@ pub struct LogOptions {
     pub checkpoint_interval: Duration,
     /// Append requests that may wait for the writer before appenders block.
     pub queue_depth: usize,
+    /// Keep the search index up to date as entries are committed.
+    pub index: bool,
+    /// Entries per index segment (small values exercise segment edges in tests).
+    pub index_segment_len: u64,
 }
 
 impl Default for LogOptions {
@@ -45,6 +51,9 @@ impl Default for LogOptions {
             checkpoint_interval: Duration::from_secs(1),
             // Enough for many concurrent clients; beyond it, back-pressure reaches them.
             queue_depth: 1024,
+            // Search answers from the index; off only to measure what indexing costs.
+            index: true,
+            index_segment_len: crate::index::DEFAULT_SEGMENT_LEN,
         }
     }
 }
@@ -104,6 +113,8 @@ pub struct EmbeddedLog {
     publisher: Mutex<Option<JoinHandle<()>>>,
     stop: Arc<(Mutex<bool>, Condvar)>,
     lock: Mutex<Option<File>>,
+    index: Option<Arc<Index>>,
+    indexer: Mutex<Option<JoinHandle<()>>>,
     /// Entries cut from an incomplete tail when the log was opened.
     pub recovered_cut: u64,
 }
@@ -155,6 +166,30 @@ impl EmbeddedLog {
             .spawn(move || writer.run(rx))
             .map_err(|e| StoreError::io("spawn", "writer thread", e))?;
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let index = if options.index {
+            let read = |seq| read::entry(&shared.files, recovered.size, seq);
+            Some(Arc::new(Index::open_with(
+                &layout,
+                recovered.size,
+                &read,
+                true,
+                options.index_segment_len,
+            )?))
+        } else {
+            None
+        };
+        let indexer = match &index {
+            Some(index) => {
+                let (shared, index, stop) = (shared.clone(), index.clone(), stop.clone());
+                Some(
+                    std::thread::Builder::new()
+                        .name("authtrail-indexer".into())
+                        .spawn(move || run_indexer(&shared, &index, &stop))
+                        .map_err(|e| StoreError::io("spawn", "indexer thread", e))?,
+                )
+            }
+            None => None,
+        };
         let publisher = {
             let (shared, signer, stop) = (shared.clone(), signer.clone(), stop.clone());
             std::thread::Builder::new()
@@ -170,6 +205,8 @@ impl EmbeddedLog {
             publisher: Mutex::new(Some(publisher)),
             stop,
             lock: Mutex::new(Some(lock)),
+            index,
+            indexer: Mutex::new(indexer),
             recovered_cut: recovered.cut,
         })
     }
@@ -257,6 +294,41 @@ impl EmbeddedLog {
         }
     }
 
+    /// The search index, unless the log was opened without one.
+    pub fn index(&self) -> Option<&Index> {
+        self.index.as_deref()
+    }
+
+    /// Answers queries over the committed entries, with the index when there is one.
+    pub fn search(&self) -> Box<dyn Search + '_> {
+        match self.index() {
+            Some(index) => Box::new(Indexed::new(self, index)),
+            None => Box::new(Scan::new(self)),
+        }
+    }
+
+    /// Index every committed entry now (the indexer thread does this within a moment anyway).
+    pub fn index_now(&self) -> Result<u64> {
+        match self.index() {
+            Some(index) => {
+                let size = self.size();
+                index.catch_up(size, &|seq| read::entry(&self.shared.files, size, seq))
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// Delete the index and build it again from the committed entries; returns entries indexed.
+    pub fn reindex(&self) -> Result<u64> {
+        match self.index() {
+            Some(index) => {
+                let size = self.size();
+                index.rebuild(size, &|seq| read::entry(&self.shared.files, size, seq))
+            }
+            None => Ok(0),
+        }
+    }
+
     /// Sign and publish a checkpoint now if entries arrived since the last one.
     pub fn publish_now(&self) -> Result<Arc<SignedCheckpoint>> {
         publish_if_grown(&self.shared, &*self.signer)?;
@@ -281,6 +353,9 @@ impl EmbeddedLog {
         }
         if let Some(p) = self.publisher.lock().ok().and_then(|mut p| p.take()) {
             let _ = p.join();
+        }
+        if let Some(i) = self.indexer.lock().ok().and_then(|mut i| i.take()) {
+            let _ = i.join();
         }
         let last = self.publish_now();
         // Dropping the file releases the flock: another process may now open the directory.
@@ -391,6 +466,35 @@ fn run_publisher(
             tracing::error!(error = %e, "publishing a checkpoint failed");
         }
         last = Instant::now();
+    }
+}
+
+/// How long the indexer waits between looks at the log while idle.
+const INDEX_POLL: Duration = Duration::from_millis(50);
+
+/// Keeps the index up with the durable entries until stopped; then indexes the last ones and
+/// saves the open segment.
+fn run_indexer(shared: &Shared, index: &Index, stop: &(Mutex<bool>, Condvar)) {
+    loop {
+        let stopping = stop_requested(stop);
+        let durable = shared.durable.load(Ordering::Acquire);
+        let read = |seq| read::entry(&shared.files, durable, seq);
+        if let Err(e) = index.catch_up(durable, &read) {
+            tracing::error!(error = %e, "indexing failed; search scans what the index lacks");
+            if stopping {
+                return;
+            }
+        }
+        if stopping {
+            if let Err(e) = index.save_tail() {
+                tracing::warn!(error = %e, "saving the open index segment");
+            }
+            return;
+        }
+        let (lock, cv) = stop;
+        if let Ok(guard) = lock.lock() {
+            let _ = cv.wait_timeout_while(guard, INDEX_POLL, |s| !*s);
+        }
     }
 }
 

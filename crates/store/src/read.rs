@@ -10,9 +10,11 @@ use authtrail_ledger::{proof, Hash};
 
 use crate::error::{Result, StoreError};
 use crate::files::LogFiles;
+use crate::index::{Index, Indexed};
 use crate::keys::load_verifier;
 use crate::layout::{Body, Layout};
 use crate::log::{read_checkpoint, SignedCheckpoint};
+use crate::search::{Scan, Search};
 
 /// An entry read back: its header, the header's bytes (the leaf) and its bodies.
 #[derive(Clone, Debug)]
@@ -129,6 +131,7 @@ pub struct LogReader {
     files: LogFiles,
     checkpoint: SignedCheckpoint,
     verifier: NoteVerifier,
+    index: std::sync::OnceLock<Option<Index>>,
 }
 
 impl LogReader {
@@ -143,6 +146,7 @@ impl LogReader {
             files,
             checkpoint,
             verifier,
+            index: std::sync::OnceLock::new(),
         })
     }
 
@@ -159,6 +163,27 @@ impl LogReader {
     /// Read entry `seq` with its bodies.
     pub fn entry(&self, seq: u64) -> Result<StoredEntry> {
         entry(&self.files, self.checkpoint.checkpoint.size, seq)
+    }
+
+    /// The index as its writer left it (read-only: entries it lacks are scanned), if usable.
+    pub fn index(&self) -> Option<&Index> {
+        self.index
+            .get_or_init(|| {
+                let size = self.checkpoint.checkpoint.size;
+                let read = |seq| entry(&self.files, size, seq);
+                Index::open(&self.files.layout, size, &read, false)
+                    .map_err(|e| tracing::warn!(error = %e, "search index unusable; scanning"))
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Answers queries over the entries up to the checkpoint, with the index where it reaches.
+    pub fn search(&self) -> Box<dyn Search + '_> {
+        match self.index() {
+            Some(index) => Box::new(Indexed::new(self, index)),
+            None => Box::new(Scan::new(self)),
+        }
     }
 
     /// Inclusion proof of `seq` in the tree of `size` entries, with that tree's root.

@@ -6,6 +6,7 @@ mod init;
 mod keyarg;
 mod prove;
 mod query;
+mod reindex;
 mod serve;
 mod verify;
 mod verify_evidence;
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             format,
             limit,
         } => query::run(&data, &query, format, limit),
+        Command::Reindex => reindex::run(&data),
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
     }

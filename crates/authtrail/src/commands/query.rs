@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use authtrail_store::query::Query;
-use authtrail_store::search::{Scan, Search};
 use authtrail_store::LogReader;
 use serde_json::{json, Value};
 
@@ -31,7 +30,7 @@ pub fn run(data: &Path, text: &str, format: QueryFormat, limit: Option<u64>) -> 
     };
     let reader =
         LogReader::open(data).with_context(|| format!("opening the log in {}", data.display()))?;
-    let search = Scan::new(&reader);
+    let search = reader.search();
     let mut out = Output::new(format)?;
     if query.pipe.is_some() {
         let tallied = search.tally(&query).context("running the query")?;

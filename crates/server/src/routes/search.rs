@@ -13,7 +13,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use authtrail_store::query::Query;
-use authtrail_store::search::{Scan, Search};
 
 use crate::error::{blocking, ApiError};
 use crate::AppState;
@@ -55,7 +54,7 @@ pub async fn search(
     };
     let log = state.log.clone();
     blocking(move || {
-        let search = Scan::new(log.as_ref());
+        let search = log.search();
         if query.pipe.is_some() {
             let tallied = search.tally(&query)?;
             let rows: Vec<Value> = tallied

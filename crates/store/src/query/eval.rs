@@ -101,6 +101,17 @@ impl Tally {
         *self.counts.entry(key).or_insert(0) += 1;
     }
 
+    /// Count a matching record by its value of the pipe's field (`None`: it has none).
+    pub fn add_value(&mut self, value: Option<&str>) {
+        let key = value.unwrap_or(NONE_KEY);
+        match self.counts.get_mut(key) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.insert(key.to_string(), 1);
+            }
+        }
+    }
+
     /// `(value, count)` rows: highest count first, ties by value; `top N` keeps N.
     pub fn rows(self) -> Vec<(String, u64)> {
         let mut rows: Vec<(String, u64)> = self.counts.into_iter().collect();

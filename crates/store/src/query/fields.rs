@@ -206,12 +206,12 @@ impl fmt::Display for Field {
 }
 
 /// Walks a dotted path through JSON objects.
-fn lookup_path<'a>(event: &'a Json, path: &str) -> Option<&'a Json> {
+pub(crate) fn lookup_path<'a>(event: &'a Json, path: &str) -> Option<&'a Json> {
     path.split('.').try_fold(event, |v, key| v.get(key))
 }
 
 /// The text form of a scalar: strings as is, numbers in decimal, booleans as `true`/`false`.
-fn text_form(v: &Json) -> Option<Cow<'_, str>> {
+pub(crate) fn text_form(v: &Json) -> Option<Cow<'_, str>> {
     match v {
         Json::String(s) => Some(Cow::Borrowed(s.as_str())),
         Json::Number(n) => Some(Cow::Owned(n.to_string())),

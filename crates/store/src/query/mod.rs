@@ -7,7 +7,7 @@
 
 mod ast;
 mod eval;
-mod fields;
+pub(crate) mod fields;
 mod lex;
 mod parse;
 mod time;

@@ -1,0 +1,217 @@
+//! An index segment: the index of consecutive entries, as the reads a query
+//! plan needs ([`SegmentRead`]), built in memory ([`Builder`]) and frozen into a write-once file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
+use roaring::RoaringBitmap;
+
+use super::keys::{paths, Extracted};
+use crate::error::Result;
+
+/// Entries per index segment unless configured otherwise (offsets are u32, so at most this).
+pub const DEFAULT_SEGMENT_LEN: u64 = 1 << 16;
+
+/// Time stored for an entry whose event has none.
+pub const NO_TIME: i64 = i64::MIN;
+
+/// One path's first values per entry: `ords[i]` is 0 when absent, else `values[ords[i] - 1]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Column {
+    /// The distinct values, as written.
+    pub values: Vec<String>,
+    /// Per entry offset, 0 or a 1-based index into `values`.
+    pub ords: Vec<u32>,
+}
+
+impl Column {
+    /// The value of entry `offset`, if any.
+    pub fn get(&self, offset: u32) -> Option<&str> {
+        let ord = *self.ords.get(offset as usize)?;
+        let i = usize::try_from(ord).ok()?.checked_sub(1)?;
+        self.values.get(i).map(String::as_str)
+    }
+}
+
+/// What a query plan reads from a segment. Bitmaps hold entry offsets within the segment.
+pub trait SegmentRead {
+    /// Entries in the segment.
+    fn entry_count(&self) -> u32;
+    /// Paths (bit = path id) with a value cut short, whose keys are not exact.
+    fn cut(&self) -> u64;
+    /// Least and greatest event time, if any entry has one.
+    fn time_range(&self) -> Option<(i64, i64)>;
+    /// Entries holding exactly `key`.
+    fn postings(&self, key: &[u8]) -> Result<RoaringBitmap>;
+    /// Entries holding a key in `lo..=hi`.
+    fn range(&self, lo: &[u8], hi: &[u8]) -> Result<RoaringBitmap>;
+    /// Entries holding a key of path `id` whose payload passes `keep`.
+    fn scan_path(&self, id: u8, keep: &mut dyn FnMut(&[u8]) -> bool) -> Result<RoaringBitmap>;
+    /// Each entry's event time ([`NO_TIME`] when absent).
+    fn times(&self) -> Result<Vec<i64>>;
+    /// Path `id`'s first values.
+    fn column(&self, id: u8) -> Result<Column>;
+}
+
+/// A segment being filled, in memory: the index of the log's newest entries.
+#[derive(Debug)]
+pub struct Builder {
+    postings: BTreeMap<Vec<u8>, RoaringBitmap>,
+    times: Vec<i64>,
+    columns: Vec<ColumnBuilder>,
+    cut: u64,
+    /// Leaf hash of the last entry added (ties a frozen segment to its log).
+    pub last_leaf: [u8; 32],
+}
+
+#[derive(Debug, Default)]
+struct ColumnBuilder {
+    lookup: HashMap<String, u32>,
+    column: Column,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            postings: BTreeMap::new(),
+            times: Vec::new(),
+            columns: (0..paths().len())
+                .map(|_| ColumnBuilder::default())
+                .collect(),
+            cut: 0,
+            last_leaf: [0; 32],
+        }
+    }
+}
+
+impl Builder {
+    /// Adds the next entry (offset = entries added so far).
+    pub fn add(&mut self, x: Extracted, leaf: [u8; 32]) {
+        let offset = self.times.len() as u32;
+        for key in x.keys {
+            self.postings.entry(key).or_default().insert(offset);
+        }
+        self.times.push(x.time.unwrap_or(NO_TIME));
+        for (col, value) in self.columns.iter_mut().zip(x.first) {
+            let ord = match value {
+                None => 0,
+                Some(v) => match col.lookup.get(&v) {
+                    Some(&ord) => ord,
+                    None => {
+                        col.column.values.push(v.clone());
+                        let ord = col.column.values.len() as u32;
+                        col.lookup.insert(v, ord);
+                        ord
+                    }
+                },
+            };
+            col.column.ords.push(ord);
+        }
+        self.cut |= x.cut;
+        self.last_leaf = leaf;
+    }
+
+    /// A builder holding what a saved segment file holds (to go on filling it).
+    pub(crate) fn from_segment(seg: &super::file::SegmentFile) -> Result<Builder> {
+        let mut b = Builder {
+            postings: seg.all_postings()?.into_iter().collect(),
+            times: seg.times()?,
+            columns: Vec::with_capacity(paths().len()),
+            cut: seg.cut(),
+            last_leaf: seg.last_leaf(),
+        };
+        for id in 0..paths().len() {
+            let column = seg.column(u8::try_from(id).unwrap_or(u8::MAX))?;
+            let lookup = column
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), i as u32 + 1))
+                .collect();
+            b.columns.push(ColumnBuilder { lookup, column });
+        }
+        Ok(b)
+    }
+
+    /// Entries added.
+    pub fn entries(&self) -> u64 {
+        self.times.len() as u64
+    }
+
+    /// The parts a segment file is written from.
+    pub(crate) fn parts(&self) -> Parts<'_> {
+        Parts {
+            postings: &self.postings,
+            times: &self.times,
+            columns: self.columns.iter().map(|c| &c.column).collect(),
+            cut: self.cut,
+            last_leaf: self.last_leaf,
+        }
+    }
+}
+
+/// Borrowed contents of a builder, for writing.
+pub(crate) struct Parts<'a> {
+    pub postings: &'a BTreeMap<Vec<u8>, RoaringBitmap>,
+    pub times: &'a [i64],
+    pub columns: Vec<&'a Column>,
+    pub cut: u64,
+    pub last_leaf: [u8; 32],
+}
+
+/// Least and greatest of the times present.
+pub(crate) fn time_range(times: &[i64]) -> Option<(i64, i64)> {
+    let mut it = times.iter().copied().filter(|t| *t != NO_TIME);
+    let first = it.next()?;
+    Some(it.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+}
+
+impl SegmentRead for Builder {
+    fn entry_count(&self) -> u32 {
+        self.times.len() as u32
+    }
+    fn cut(&self) -> u64 {
+        self.cut
+    }
+    fn time_range(&self) -> Option<(i64, i64)> {
+        time_range(&self.times)
+    }
+    fn postings(&self, key: &[u8]) -> Result<RoaringBitmap> {
+        Ok(self.postings.get(key).cloned().unwrap_or_default())
+    }
+    fn range(&self, lo: &[u8], hi: &[u8]) -> Result<RoaringBitmap> {
+        let mut out = RoaringBitmap::new();
+        for (_, b) in self
+            .postings
+            .range::<[u8], _>((Bound::Included(lo), Bound::Included(hi)))
+        {
+            out |= b;
+        }
+        Ok(out)
+    }
+    fn scan_path(&self, id: u8, keep: &mut dyn FnMut(&[u8]) -> bool) -> Result<RoaringBitmap> {
+        let mut out = RoaringBitmap::new();
+        for (k, b) in self
+            .postings
+            .range::<[u8], _>((Bound::Included(&[id][..]), Bound::Unbounded))
+        {
+            if k.first() != Some(&id) {
+                break;
+            }
+            if keep(&k[1..]) {
+                out |= b;
+            }
+        }
+        Ok(out)
+    }
+    fn times(&self) -> Result<Vec<i64>> {
+        Ok(self.times.clone())
+    }
+    fn column(&self, id: u8) -> Result<Column> {
+        Ok(self
+            .columns
+            .get(usize::from(id))
+            .map(|c| c.column.clone())
+            .unwrap_or_default())
+    }
+}
