@@ -5,9 +5,10 @@
 //! postings   roaring bitmaps (portable format), back to back
 //! dictionary n:u32 | entry offsets:u32 × (n+1) | entries (key_len:u16, key, at:u64, len:u32), by key
 //! times      zigzag varint deltas of each entry's time (NO_TIME included)
-//! columns    paths:u32 | (at:u32, len:u32) × paths | per path: values:varint,
+//! columns    paths:u32 | (at:u32, len:u32, crc:u32) × paths | per path: values:varint,
 //!            (len:varint, bytes) × values, ordinals:varint × entries
-//! footer     see `Footer` (fixed size, CRC-checked; times and columns carry CRCs too)
+//! footer     see `Footer` (fixed size, CRC-checked; it holds the CRCs of the times and of the
+//!            column directory, which holds each column's)
 //! ```
 //! All integers little-endian. The format is internal (an index is rebuilt from the log, never
 //! trusted over it); `FORMAT_MAGIC` changes with it.
@@ -23,7 +24,7 @@ use super::segment::{Column, Parts, SegmentRead};
 use crate::error::{Result, StoreError};
 
 /// First bytes of the footer; a new format gets a new magic.
-const FORMAT_MAGIC: &[u8; 8] = b"ATIDX001";
+const FORMAT_MAGIC: &[u8; 8] = b"ATIDX002";
 const FOOTER_LEN: usize = 8 + 4 + 8 + 1 + 8 + 8 + 32 + 6 * 8 + 3 * 4;
 
 /// Writes a segment file durably (temporary file, fsync, rename); the caller syncs the directory.
@@ -31,7 +32,7 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
     let mut out = Vec::new();
     let mut entries = Vec::new();
     let mut offsets = Vec::with_capacity(parts.postings.len() + 1);
-    for (key, bitmap) in parts.postings {
+    for (key, bitmap) in &parts.postings {
         let at = out.len() as u64;
         bitmap
             .serialize_into(&mut out)
@@ -63,7 +64,7 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
     let mut body = Vec::new();
     let mut dir = Vec::new();
     for col in &parts.columns {
-        let start = body.len() as u32;
+        let start = body.len();
         put_varint(&mut body, col.values.len() as u64);
         for v in &col.values {
             put_varint(&mut body, v.len() as u64);
@@ -72,14 +73,19 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
         for &o in &col.ords {
             put_varint(&mut body, u64::from(o));
         }
-        dir.push((start, body.len() as u32 - start));
+        let crc = crc32fast::hash(&body[start..]);
+        dir.push((start as u32, (body.len() - start) as u32, crc));
     }
-    out.extend_from_slice(&(dir.len() as u32).to_le_bytes());
-    let dir_len = 4 + 8 * dir.len() as u32;
-    for (at, len) in dir {
-        out.extend_from_slice(&(at + dir_len).to_le_bytes());
-        out.extend_from_slice(&len.to_le_bytes());
+    let dir_len = 4 + 12 * dir.len() as u32;
+    let mut directory = Vec::with_capacity(dir_len as usize);
+    directory.extend_from_slice(&(dir.len() as u32).to_le_bytes());
+    for (at, len, crc) in dir {
+        directory.extend_from_slice(&(at + dir_len).to_le_bytes());
+        directory.extend_from_slice(&len.to_le_bytes());
+        directory.extend_from_slice(&crc.to_le_bytes());
     }
+    let crc_cols = crc32fast::hash(&directory);
+    out.extend_from_slice(&directory);
     out.extend_from_slice(&body);
     let cols = (cols_at as u64, (out.len() - cols_at) as u64);
 
@@ -93,7 +99,7 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
         times,
         cols,
         crc_times: crc32fast::hash(section(&out, times)),
-        crc_cols: crc32fast::hash(section(&out, cols)),
+        crc_cols,
     };
     footer.encode(&mut out);
 
@@ -286,9 +292,18 @@ impl SegmentFile {
 
     /// Every key with its bitmap, in key order.
     pub(crate) fn all_postings(&self) -> Result<Vec<(Vec<u8>, RoaringBitmap)>> {
+        let run = self.read(0, self.footer.dict.0)?;
         self.entries(0, self.n)?
             .into_iter()
-            .map(|(key, at, len)| Ok((key, self.bitmap(at, len)?)))
+            .map(|(key, at, len)| {
+                let bytes = usize::try_from(at)
+                    .ok()
+                    .and_then(|at| run.get(at..at + len as usize))
+                    .ok_or_else(|| self.damaged("bitmap outside postings"))?;
+                let bitmap =
+                    RoaringBitmap::deserialize_from(bytes).map_err(|_| self.damaged("bitmap"))?;
+                Ok((key, bitmap))
+            })
             .collect()
     }
 
@@ -366,25 +381,38 @@ impl SegmentFile {
         Ok(lo)
     }
 
-    fn bitmap(&self, at: u64, len: u32) -> Result<RoaringBitmap> {
-        if at + u64::from(len) > self.footer.dict.0 {
-            return Err(self.damaged("bitmap outside postings"));
-        }
-        let b = self.read(at, u64::from(len))?;
-        RoaringBitmap::deserialize_from(&b[..]).map_err(|_| self.damaged("bitmap"))
-    }
-
+    /// The union of the bitmaps of dictionary entries `from..to` whose keys pass `keep`. Bitmaps
+    /// are stored in key order, so the run is fetched with one read.
     fn union(
         &self,
         from: u32,
         to: u32,
         keep: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Result<RoaringBitmap> {
+        let entries = self.entries(from, to)?;
+        let kept: Vec<(u64, u32)> = entries
+            .iter()
+            .filter(|(key, _, _)| keep(key))
+            .map(|&(_, at, len)| (at, len))
+            .collect();
+        let (Some(first), Some(last)) = (kept.first(), kept.last()) else {
+            return Ok(RoaringBitmap::new());
+        };
+        let (start, end) = (first.0, last.0 + u64::from(last.1));
+        if end < start || end > self.footer.dict.0 {
+            return Err(self.damaged("bitmap outside postings"));
+        }
+        let run = self.read(start, end - start)?;
         let mut out = RoaringBitmap::new();
-        for (key, at, len) in self.entries(from, to)? {
-            if keep(&key) {
-                out |= self.bitmap(at, len)?;
-            }
+        for (at, len) in kept {
+            let lo = at
+                .checked_sub(start)
+                .and_then(|d| usize::try_from(d).ok())
+                .ok_or_else(|| self.damaged("bitmap order"))?;
+            let bytes = run
+                .get(lo..lo + len as usize)
+                .ok_or_else(|| self.damaged("bitmap outside postings"))?;
+            out |= RoaringBitmap::deserialize_from(bytes).map_err(|_| self.damaged("bitmap"))?;
         }
         Ok(out)
     }
@@ -438,16 +466,39 @@ impl SegmentRead for SegmentFile {
         Ok(out)
     }
     fn column(&self, id: u8) -> Result<Column> {
-        let b = self.checked(self.footer.cols, self.footer.crc_cols, "columns")?;
         let bad = || self.damaged("columns");
-        let mut r = Reader { b: &b, at: 0 };
-        let paths = r.u32().ok_or_else(bad)?;
+        let head = self.read(self.footer.cols.0, 4)?;
+        let paths = u32::from_le_bytes(head.as_slice().try_into().map_err(|_| bad())?);
+        let dir_len = 4 + 12 * u64::from(paths);
+        if dir_len > self.footer.cols.1 {
+            return Err(bad());
+        }
+        let dir = self.checked(
+            (self.footer.cols.0, dir_len),
+            self.footer.crc_cols,
+            "columns",
+        )?;
         if u32::from(id) >= paths {
             return Ok(Column::default());
         }
-        r.at = 4 + 8 * usize::from(id);
-        let (at, _len) = (r.u32().ok_or_else(bad)?, r.u32().ok_or_else(bad)?);
-        r.at = at as usize;
+        let mut r = Reader {
+            b: &dir,
+            at: 4 + 12 * usize::from(id),
+        };
+        let (at, len, crc) = (
+            r.u32().ok_or_else(bad)?,
+            r.u32().ok_or_else(bad)?,
+            r.u32().ok_or_else(bad)?,
+        );
+        if u64::from(at) + u64::from(len) > self.footer.cols.1 {
+            return Err(bad());
+        }
+        let b = self.checked(
+            (self.footer.cols.0 + u64::from(at), u64::from(len)),
+            crc,
+            "column",
+        )?;
+        let mut r = Reader { b: &b, at: 0 };
         let nvalues = r.varint().ok_or_else(bad)?;
         let mut col = Column::default();
         for _ in 0..nvalues {
@@ -486,7 +537,9 @@ mod tests {
             } else {
                 ev
             };
-            b.add(extract(&format!("src{}", i % 2), &ev), [i as u8; 32]);
+            let source = format!("src{}", i % 2);
+            let bytes = serde_json::to_vec(&ev).unwrap();
+            b.add(&extract(&source, &bytes), [i as u8; 32]);
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("seg");
@@ -497,7 +550,7 @@ mod tests {
         assert_eq!(f.time_range(), b.time_range());
         assert_eq!(f.times().unwrap(), b.times().unwrap());
         assert_eq!(f.last_leaf(), [43; 32]);
-        let keys: Vec<Vec<u8>> = b.parts().postings.keys().cloned().collect();
+        let keys: Vec<Vec<u8>> = b.parts().postings.iter().map(|(k, _)| k.to_vec()).collect();
         for k in &keys {
             assert_eq!(f.postings(k).unwrap(), b.postings(k).unwrap());
         }

@@ -9,9 +9,8 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use ipnet::IpNet;
-use serde_json::Value as Json;
+use std::borrow::Cow;
 
-use crate::query::fields::{lookup_path, text_form};
 use crate::query::{Field, Kind, FIELDS};
 
 /// Longest text payload stored whole; a longer value is cut and its path marked inexact.
@@ -118,55 +117,224 @@ pub fn cidr_range(id: u8, net: &IpNet) -> (Vec<u8>, Vec<u8>) {
     (ip_key(id, net.network()), ip_key(id, net.broadcast()))
 }
 
-/// What one event contributes to the index.
+/// What one event contributes to the index: each indexed path's value (the entry's source is
+/// path 0) and the event time. Values borrow from the event bytes where they can.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Extracted {
-    /// Every key, without repeats.
-    pub keys: Vec<Vec<u8>>,
-    /// Each path's first value as written (for pipes), by path id.
-    pub first: Vec<Option<String>>,
-    /// Paths with a value cut to [`MAX_TEXT_KEY`].
-    pub cut: u64,
+pub struct Extracted<'a> {
+    /// `(path id, value as text)`, at most one per path.
+    pub values: Vec<(u8, Cow<'a, str>)>,
     /// The event time (ms), if it has one.
     pub time: Option<i64>,
 }
 
-/// Reads an event's index keys, first values and time.
-pub fn extract(source: &str, event: &Json) -> Extracted {
-    let mut out = Extracted {
-        first: vec![None; paths().len()],
-        time: event.get("time").and_then(Json::as_i64),
-        ..Extracted::default()
-    };
-    for (id, p) in paths().iter().enumerate() {
-        let Ok(id8) = u8::try_from(id) else { break };
-        let value = if p.path.is_empty() {
-            Some(std::borrow::Cow::Borrowed(source))
-        } else {
-            lookup_path(event, p.path).and_then(text_form)
+/// Reads an event's indexed values and time from its JSON bytes, without building the JSON:
+/// a walk that descends only into the objects on an indexed path and skips the rest. It reads
+/// what `Field::read` reads (strings as they are, numbers in decimal, booleans); bytes that are
+/// not JSON contribute only the source.
+pub fn extract<'a>(source: &'a str, event: &'a [u8]) -> Extracted<'a> {
+    let mut out = Extracted::default();
+    let mut de = serde_json::Deserializer::from_slice(event);
+    let walked = serde::de::DeserializeSeed::deserialize(
+        Walk {
+            node: trie(),
+            out: &mut out,
+        },
+        &mut de,
+    )
+    .and_then(|()| de.end());
+    if walked.is_err() {
+        out = Extracted::default();
+    }
+    out.values.push((0, Cow::Borrowed(source)));
+    out
+}
+
+/// The index key of each value, and the paths whose value was cut to [`MAX_TEXT_KEY`].
+pub fn keys_of(x: &Extracted<'_>, mut each: impl FnMut(&[u8])) -> u64 {
+    let mut cut = 0u64;
+    let mut buf = Vec::with_capacity(64);
+    for (id, value) in &x.values {
+        let Some(p) = paths().get(usize::from(*id)) else {
+            continue;
         };
-        let Some(value) = value else { continue };
-        let key = if p.ip {
-            match value.parse::<IpAddr>() {
-                Ok(ip) => Some(ip_key(id8, ip)),
-                // Not an address: `=` with an address or network never matches it.
-                Err(_) => None,
-            }
+        buf.clear();
+        if p.ip {
+            // Not an address: `=` with an address or network never matches it.
+            let Ok(ip) = value.parse::<IpAddr>() else {
+                continue;
+            };
+            buf.extend_from_slice(&ip_key(*id, ip));
         } else {
-            let (key, cut) = text_key(id8, &value);
-            if cut {
-                out.cut |= 1 << id;
+            let bytes = value.as_bytes();
+            if bytes.len() > MAX_TEXT_KEY {
+                cut |= 1 << id;
             }
-            Some(key)
-        };
-        if let Some(key) = key {
-            if !out.keys.contains(&key) {
-                out.keys.push(key);
+            buf.push(*id);
+            buf.extend(
+                bytes[..bytes.len().min(MAX_TEXT_KEY)]
+                    .iter()
+                    .map(u8::to_ascii_lowercase),
+            );
+        }
+        each(&buf);
+    }
+    cut
+}
+
+/// A node of the tree of indexed paths.
+#[derive(Debug, Default)]
+struct Trie {
+    children: Vec<(&'static str, Trie)>,
+    /// The path id of the value at this node.
+    leaf: Option<u8>,
+    /// This node is the event's `time`.
+    time: bool,
+}
+
+fn trie() -> &'static Trie {
+    static TRIE: OnceLock<Trie> = OnceLock::new();
+    TRIE.get_or_init(|| {
+        let mut root = Trie::default();
+        let all = paths()
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(id, p)| (p.path, u8::try_from(id).ok()));
+        for (path, id) in all.chain(std::iter::once(("time", None))) {
+            let mut node = &mut root;
+            for part in path.split('.') {
+                let at = match node.children.iter().position(|(k, _)| *k == part) {
+                    Some(i) => i,
+                    None => {
+                        node.children.push((part, Trie::default()));
+                        node.children.len() - 1
+                    }
+                };
+                node = &mut node.children[at].1;
+            }
+            match id {
+                Some(id) => node.leaf = Some(id),
+                None => node.time = true,
             }
         }
-        out.first[id] = Some(value.into_owned());
+        root
+    })
+}
+
+impl Trie {
+    fn child(&self, key: &str) -> Option<&Trie> {
+        self.children
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, t)| t)
     }
-    out
+}
+
+/// A walk of one JSON value at a trie node.
+struct Walk<'t, 'o, 'a> {
+    node: &'t Trie,
+    out: &'o mut Extracted<'a>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'a> Walk<'_, '_, 'a> {
+    fn text(self, text: Cow<'a, str>) {
+        if let Some(id) = self.node.leaf {
+            self.out.values.push((id, text));
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_, '_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an OCSF event")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+        self.text(Cow::Borrowed(v));
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.text(Cow::Owned(v.to_string()));
+        Ok(())
+    }
+    fn visit_string<E>(self, v: String) -> Result<(), E> {
+        self.text(Cow::Owned(v));
+        Ok(())
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.text(Cow::Borrowed(if v { "true" } else { "false" }));
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        if self.node.time {
+            self.out.time = Some(v);
+        }
+        self.text(Cow::Owned(v.to_string()));
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        if self.node.time {
+            self.out.time = i64::try_from(v).ok();
+        }
+        self.text(Cow::Owned(v.to_string()));
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        if let Some(n) = serde_json::Number::from_f64(v) {
+            self.text(Cow::Owned(n.to_string()));
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match self.node.child(&key.0) {
+                Some(node) => map.next_value_seed(Walk {
+                    node,
+                    out: &mut *self.out,
+                })?,
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 #[cfg(test)]
@@ -187,30 +355,68 @@ mod tests {
         assert!(field_paths(Field::lookup("time").unwrap()).is_none());
     }
 
+    fn keys(x: &Extracted<'_>) -> (Vec<Vec<u8>>, u64) {
+        let mut out = Vec::new();
+        let cut = keys_of(x, |k| out.push(k.to_vec()));
+        (out, cut)
+    }
+
     #[test]
-    fn extracts_lowercased_keys_first_values_and_ips() {
-        let ev = json!({"time": 5, "user": {"name": "Alice"}, "src_endpoint": {"ip": "10.1.2.3"},
-                        "status": "Failure", "status_id": 2});
-        let x = extract("Okta", &ev);
+    fn extracts_what_field_read_reads() {
+        let ev = json!({"time": 5, "user": {"name": "Alice", "uid": 7},
+                        "src_endpoint": {"ip": "10.1.2.3", "port": 22},
+                        "status": "Failure", "status_id": 2, "is_mfa": true,
+                        "session": {"uid": 1.5, "credential_uid": null},
+                        "actor": {"user": {"name": ["not", "text"]}},
+                        "message": "skipped", "unmapped": {"user": {"name": "x"}}});
+        let bytes = serde_json::to_vec(&ev).unwrap();
+        let x = extract("Okta", &bytes);
         assert_eq!(x.time, Some(5));
+        let record = crate::query::Record {
+            seq: 0,
+            source: "Okta",
+            event: &ev,
+        };
+        for field in Field::all() {
+            let Some(ids) = field_paths(field) else {
+                continue;
+            };
+            let want: Vec<String> = field.read(&record).into_iter().map(String::from).collect();
+            let got: Vec<String> = ids
+                .iter()
+                .filter_map(|id| x.values.iter().find(|(i, _)| i == id))
+                .map(|(_, v)| v.to_string())
+                .collect();
+            assert_eq!(got, want, "{field}");
+        }
+        let (keys, cut) = keys(&x);
         let uid = field_paths(Field::lookup("user.name").unwrap()).unwrap()[0];
-        assert!(x.keys.contains(&text_key(uid, "alice").0));
-        assert_eq!(x.first[usize::from(uid)].as_deref(), Some("Alice"));
-        assert!(x.keys.contains(&text_key(0, "okta").0));
+        assert!(keys.contains(&text_key(uid, "alice").0));
+        assert!(keys.contains(&text_key(0, "okta").0));
         let ipid = field_paths(Field::lookup("ip").unwrap()).unwrap()[0];
-        assert!(x.keys.contains(&ip_key(ipid, "10.1.2.3".parse().unwrap())));
-        let (lo, hi) = cidr_range(ipid, &"10.0.0.0/8".parse().unwrap());
         let k = ip_key(ipid, "10.1.2.3".parse().unwrap());
+        assert!(keys.contains(&k));
+        let (lo, hi) = cidr_range(ipid, &"10.0.0.0/8".parse().unwrap());
         assert!(lo <= k && k <= hi);
-        assert_eq!(x.cut, 0);
+        assert_eq!(cut, 0);
+    }
+
+    #[test]
+    fn escaped_keys_and_values_and_bad_json() {
+        let x = extract("s", br#"{"us\u0065r": {"name": "A\u0042"}, "time": 1}"#);
+        let uid = field_paths(Field::lookup("user.name").unwrap()).unwrap()[0];
+        assert!(x.values.contains(&(uid, Cow::Owned("AB".into()))));
+        let bad = extract("s", br#"{"user": {"name": "a"}"#);
+        assert_eq!(bad.values, vec![(0, Cow::Borrowed("s"))]);
+        assert_eq!(bad.time, None);
     }
 
     #[test]
     fn long_values_are_cut_and_marked() {
         let long = "x".repeat(MAX_TEXT_KEY + 1);
-        let ev = json!({"user": {"name": long}});
-        let x = extract("s", &ev);
+        let bytes = serde_json::to_vec(&json!({"user": {"name": long}})).unwrap();
+        let x = extract("s", &bytes);
         let uid = field_paths(Field::lookup("user.name").unwrap()).unwrap()[0];
-        assert_ne!(x.cut & (1 << uid), 0);
+        assert_ne!(keys(&x).1 & (1 << uid), 0);
     }
 }

@@ -17,7 +17,7 @@ mod search;
 pub mod segment;
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use authtrail_ledger::hash::leaf_hash;
 
@@ -33,8 +33,8 @@ pub use segment::{Builder, Column, SegmentRead, DEFAULT_SEGMENT_LEN};
 /// Reads committed entry `seq` for indexing.
 pub type ReadEntry<'a> = &'a dyn Fn(u64) -> Result<StoredEntry>;
 
-/// Entries read and keyed per batch while catching up (the state lock is held only to add them).
-const BATCH: u64 = 4096;
+/// Entries read per batch while catching up (the state lock is held only to key and add them).
+const BATCH: u64 = 1024;
 
 /// The index of one data directory.
 pub struct Index {
@@ -43,6 +43,7 @@ pub struct Index {
     /// Entries per segment asked for (a reader takes the writer's from the watermark).
     seg_len: u64,
     state: RwLock<State>,
+    catching: Mutex<()>,
 }
 
 /// A full segment, as a query reads it.
@@ -109,6 +110,7 @@ impl Index {
                 tail: Builder::default(),
                 seg_len,
             }),
+            catching: Mutex::new(()),
         };
         match index.load(size, read) {
             Ok(state) => {
@@ -242,6 +244,11 @@ impl Index {
 
     /// Indexes entries up to `to` (exclusive); returns the entries indexed after.
     pub fn catch_up(&self, to: u64, read: ReadEntry<'_>) -> Result<u64> {
+        // One catch-up at a time: a second caller waits, then finds the work done.
+        let _turn = self
+            .catching
+            .lock()
+            .map_err(|_| StoreError::Poisoned("index lock poisoned".into()))?;
         let seg_len = self.segment_len();
         loop {
             let from = self.indexed();
@@ -253,20 +260,15 @@ impl Index {
             let end = to.min(from + BATCH).min(boundary);
             let mut batch = Vec::with_capacity((end - from) as usize);
             for seq in from..end {
-                let entry = read(seq)?;
-                let event: serde_json::Value =
-                    serde_json::from_slice(&entry.body.event).unwrap_or(serde_json::Value::Null);
-                batch.push((
-                    keys::extract(&entry.header.source, &event),
-                    leaf_hash(&entry.header_bytes),
-                ));
+                batch.push(read(seq)?);
             }
             let mut state = self.write_state()?;
             if state.indexed() != from {
-                continue; // Someone else indexed meanwhile.
+                continue; // Cleared meanwhile.
             }
-            for (x, leaf) in batch {
-                state.tail.add(x, leaf);
+            for entry in &batch {
+                let x = keys::extract(&entry.header.source, &entry.body.event);
+                state.tail.add(&x, leaf_hash(&entry.header_bytes));
             }
             if state.tail.entries() == seg_len {
                 self.freeze(&mut state)?;

@@ -1,12 +1,11 @@
 //! An index segment: the index of consecutive entries, as the reads a query
 //! plan needs ([`SegmentRead`]), built in memory ([`Builder`]) and frozen into a write-once file.
 
-use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
+use std::collections::HashMap;
 
 use roaring::RoaringBitmap;
 
-use super::keys::{paths, Extracted};
+use super::keys::{keys_of, paths, Extracted};
 use crate::error::Result;
 
 /// Entries per index segment unless configured otherwise (offsets are u32, so at most this).
@@ -56,7 +55,7 @@ pub trait SegmentRead {
 /// A segment being filled, in memory: the index of the log's newest entries.
 #[derive(Debug)]
 pub struct Builder {
-    postings: BTreeMap<Vec<u8>, RoaringBitmap>,
+    postings: HashMap<Vec<u8>, RoaringBitmap>,
     times: Vec<i64>,
     columns: Vec<ColumnBuilder>,
     cut: u64,
@@ -73,7 +72,7 @@ struct ColumnBuilder {
 impl Default for Builder {
     fn default() -> Self {
         Builder {
-            postings: BTreeMap::new(),
+            postings: HashMap::new(),
             times: Vec::new(),
             columns: (0..paths().len())
                 .map(|_| ColumnBuilder::default())
@@ -86,28 +85,40 @@ impl Default for Builder {
 
 impl Builder {
     /// Adds the next entry (offset = entries added so far).
-    pub fn add(&mut self, x: Extracted, leaf: [u8; 32]) {
+    pub fn add(&mut self, x: &Extracted<'_>, leaf: [u8; 32]) {
         let offset = self.times.len() as u32;
-        for key in x.keys {
-            self.postings.entry(key).or_default().insert(offset);
-        }
+        let postings = &mut self.postings;
+        self.cut |= keys_of(x, |key| match postings.get_mut(key) {
+            Some(b) => {
+                b.insert(offset);
+            }
+            None => {
+                let mut b = RoaringBitmap::new();
+                b.insert(offset);
+                postings.insert(key.to_vec(), b);
+            }
+        });
         self.times.push(x.time.unwrap_or(NO_TIME));
-        for (col, value) in self.columns.iter_mut().zip(x.first) {
-            let ord = match value {
-                None => 0,
-                Some(v) => match col.lookup.get(&v) {
-                    Some(&ord) => ord,
-                    None => {
-                        col.column.values.push(v.clone());
-                        let ord = col.column.values.len() as u32;
-                        col.lookup.insert(v, ord);
-                        ord
-                    }
-                },
-            };
-            col.column.ords.push(ord);
+        for col in &mut self.columns {
+            col.column.ords.push(0);
         }
-        self.cut |= x.cut;
+        for (id, value) in &x.values {
+            let Some(col) = self.columns.get_mut(usize::from(*id)) else {
+                continue;
+            };
+            let ord = match col.lookup.get(value.as_ref()) {
+                Some(&ord) => ord,
+                None => {
+                    col.column.values.push(value.to_string());
+                    let ord = col.column.values.len() as u32;
+                    col.lookup.insert(value.to_string(), ord);
+                    ord
+                }
+            };
+            if let Some(last) = col.column.ords.last_mut() {
+                *last = ord;
+            }
+        }
         self.last_leaf = leaf;
     }
 
@@ -140,8 +151,14 @@ impl Builder {
 
     /// The parts a segment file is written from.
     pub(crate) fn parts(&self) -> Parts<'_> {
+        let mut postings: Vec<(&[u8], &RoaringBitmap)> = self
+            .postings
+            .iter()
+            .map(|(k, b)| (k.as_slice(), b))
+            .collect();
+        postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
         Parts {
-            postings: &self.postings,
+            postings,
             times: &self.times,
             columns: self.columns.iter().map(|c| &c.column).collect(),
             cut: self.cut,
@@ -152,7 +169,8 @@ impl Builder {
 
 /// Borrowed contents of a builder, for writing.
 pub(crate) struct Parts<'a> {
-    pub postings: &'a BTreeMap<Vec<u8>, RoaringBitmap>,
+    /// Keys and bitmaps in key order.
+    pub postings: Vec<(&'a [u8], &'a RoaringBitmap)>,
     pub times: &'a [i64],
     pub columns: Vec<&'a Column>,
     pub cut: u64,
@@ -181,24 +199,17 @@ impl SegmentRead for Builder {
     }
     fn range(&self, lo: &[u8], hi: &[u8]) -> Result<RoaringBitmap> {
         let mut out = RoaringBitmap::new();
-        for (_, b) in self
-            .postings
-            .range::<[u8], _>((Bound::Included(lo), Bound::Included(hi)))
-        {
-            out |= b;
+        for (k, b) in &self.postings {
+            if lo <= k.as_slice() && k.as_slice() <= hi {
+                out |= b;
+            }
         }
         Ok(out)
     }
     fn scan_path(&self, id: u8, keep: &mut dyn FnMut(&[u8]) -> bool) -> Result<RoaringBitmap> {
         let mut out = RoaringBitmap::new();
-        for (k, b) in self
-            .postings
-            .range::<[u8], _>((Bound::Included(&[id][..]), Bound::Unbounded))
-        {
-            if k.first() != Some(&id) {
-                break;
-            }
-            if keep(&k[1..]) {
+        for (k, b) in &self.postings {
+            if k.first() == Some(&id) && keep(&k[1..]) {
                 out |= b;
             }
         }
