@@ -91,7 +91,8 @@ pub enum Command {
     Query {
         /// The query, e.g. `user=alice status=failure since=24h`.
         query: String,
-        /// Output: a table, JSON lines (`{seq, source, event}`), OCSF events, or CSV.
+        /// Output: a table, JSON lines (`{seq, source, event}`), OCSF events, CSV, or ECS
+        /// documents.
         #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
         format: QueryFormat,
         /// Print at most this many events.
@@ -100,6 +101,23 @@ pub enum Command {
     },
     /// Delete the search index and build it again from the log (the server must be stopped).
     Reindex,
+    /// Write every event matching a query (docs/QUERY.md, no pipe) as NDJSON, CSV or ECS, and
+    /// optionally an evidence set proving each of them against one signed checkpoint.
+    Export {
+        /// The query, e.g. `user=alice since=2026-11-27`; `""` exports every event.
+        #[arg(long)]
+        query: String,
+        /// Output: OCSF events as stored (one per line), CSV (the columns of `query --format
+        /// csv`), or Elastic Common Schema documents (one per line).
+        #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
+        format: ExportFormat,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write an evidence set (`authtrail-evidence-set/v1`) for the exported events here.
+        #[arg(long, value_name = "FILE")]
+        evidence: Option<PathBuf>,
+    },
     /// Write an evidence bundle proving one entry.
     Prove {
         /// The entry's seq.
@@ -109,17 +127,16 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check an evidence bundle offline with nothing but the verifier key.
+    /// Check an evidence bundle or an evidence set offline with nothing but the verifier key.
     VerifyEvidence {
         /// Verifier key (`name+id+base64`, or a file holding it).
         #[arg(long)]
         key: String,
-        /// The bundle.
+        /// The bundle (`prove`) or set (`export --evidence`).
         file: PathBuf,
     },
 }
 
-/// How a command prints its results.
 /// How `query` prints what it finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum QueryFormat {
@@ -131,8 +148,22 @@ pub enum QueryFormat {
     Ocsf,
     /// CSV with a header line.
     Csv,
+    /// One Elastic Common Schema document per line.
+    Ecs,
 }
 
+/// How `export` writes the events it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One OCSF event per line, the stored bytes (what the evidence set proves).
+    Ndjson,
+    /// CSV with a header line: the columns of `query --format csv`.
+    Csv,
+    /// One Elastic Common Schema document per line.
+    Ecs,
+}
+
+/// How a command prints its results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// For people.

@@ -24,7 +24,15 @@ pub enum LedgerError {
     /// A note that carries a signature by a known key that does not verify.
     #[error("invalid signature by {0}")]
     BadSignature(String),
-    /// The storage behind a hash reader or writer failed.
+    /// One entry of an evidence set failed its check (the set is rejected at its first bad entry).
+    #[error("entry {seq}: {reason}")]
+    EntryRejected {
+        /// The entry's seq.
+        seq: u64,
+        /// What is wrong with it.
+        reason: Box<LedgerError>,
+    },
+    /// The storage behind a hash reader or writer, or the writer a wire form goes to, failed.
     #[error("storage: {0}")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -78,18 +78,123 @@ fn malformed(reason: impl Into<String>) -> LedgerError {
     LedgerError::malformed("evidence", reason)
 }
 
-fn decode_b64(field: &str, text: &str) -> Result<Vec<u8>, LedgerError> {
-    BASE64
-        .decode(text)
-        .map_err(|e| malformed(format!("{field} is not standard padded base64: {e}")))
+/// Standard padded base64 of `field`, or a [`LedgerError::Malformed`] about `what`.
+pub(crate) fn decode_b64(
+    what: &'static str,
+    field: &str,
+    text: &str,
+) -> Result<Vec<u8>, LedgerError> {
+    BASE64.decode(text).map_err(|e| {
+        LedgerError::malformed(what, format!("{field} is not standard padded base64: {e}"))
+    })
 }
 
-fn decode_fixed<const N: usize>(field: &str, text: &str) -> Result<[u8; N], LedgerError> {
-    let bytes = decode_b64(field, text)?;
+/// Like [`decode_b64`], for a field of exactly `N` bytes (a salt, a hash).
+pub(crate) fn decode_fixed<const N: usize>(
+    what: &'static str,
+    field: &str,
+    text: &str,
+) -> Result<[u8; N], LedgerError> {
+    let bytes = decode_b64(what, field, text)?;
     let len = bytes.len();
     bytes
         .try_into()
-        .map_err(|_| malformed(format!("{field} is {len} bytes, expected {N}")))
+        .map_err(|_| LedgerError::malformed(what, format!("{field} is {len} bytes, expected {N}")))
+}
+
+/// One entry's proof material, borrowed: what a bundle carries besides its checkpoint, and what
+/// each entry of an evidence set carries.
+pub(crate) struct EntryProof<'a> {
+    /// The entry's position in the log.
+    pub(crate) seq: u64,
+    /// The entry header's bytes (the Merkle leaf).
+    pub(crate) header: &'a [u8],
+    /// The salt, `None` once pruned.
+    pub(crate) salt: Option<&'a Salt>,
+    /// The event body, `None` once pruned.
+    pub(crate) event: Option<&'a [u8]>,
+    /// The raw body, `None` once pruned.
+    pub(crate) raw: Option<&'a [u8]>,
+    /// Inclusion proof of the header's leaf hash at `seq`.
+    pub(crate) inclusion_proof: &'a [Hash],
+}
+
+/// What [`EntryProof::check`] established.
+pub(crate) struct CheckedEntry {
+    /// The decoded header, proven to be at its seq.
+    pub(crate) header: EntryHeader,
+    /// Whether the bodies were present and matched the header's digests.
+    pub(crate) bodies_checked: bool,
+}
+
+impl EntryProof<'_> {
+    /// The per-entry check, against a tree of `tree_size` leaves whose `root` the caller has
+    /// already taken from a verified checkpoint: the header decodes and carries `seq`, `seq` is in
+    /// the tree, the inclusion proof leads to the root, and the bodies (all present or all absent)
+    /// match the header's salted digests. Malformed input is reported as `what`; a failed proof's
+    /// message does not name the seq (the caller does).
+    pub(crate) fn check(
+        &self,
+        tree_size: u64,
+        root: &Hash,
+        what: &'static str,
+    ) -> Result<CheckedEntry, LedgerError> {
+        let header = EntryHeader::decode(self.header)?;
+        if header.seq != self.seq {
+            return Err(LedgerError::malformed(
+                what,
+                format!(
+                    "seq is {}, but the entry header carries seq {}",
+                    self.seq, header.seq
+                ),
+            ));
+        }
+        if self.seq >= tree_size {
+            return Err(LedgerError::malformed(
+                what,
+                format!("seq {} is not below the tree size {tree_size}", self.seq),
+            ));
+        }
+        verify_inclusion(
+            self.seq,
+            tree_size,
+            &leaf_hash(self.header),
+            self.inclusion_proof,
+            root,
+        )?;
+        let bodies_checked = match (self.salt, self.event, self.raw) {
+            (Some(salt), Some(event), Some(raw)) => {
+                let check = header.check_bodies(salt, event, raw);
+                let damage = match (check.event_ok, check.raw_ok) {
+                    (true, true) => None,
+                    (false, true) => Some(
+                        "the event body does not match the header's event digest (event body or salt altered)",
+                    ),
+                    (true, false) => Some(
+                        "the raw body does not match the header's raw digest (raw body or salt altered)",
+                    ),
+                    (false, false) => Some(
+                        "neither the event nor the raw body matches the header's digests (bodies or salt altered)",
+                    ),
+                };
+                if let Some(damage) = damage {
+                    return Err(LedgerError::ProofRejected(damage.to_owned()));
+                }
+                true
+            }
+            (None, None, None) => false,
+            _ => {
+                return Err(LedgerError::malformed(
+                    what,
+                    "salt, event and raw must be all present or all null (pruned entry)",
+                ))
+            }
+        };
+        Ok(CheckedEntry {
+            header,
+            bodies_checked,
+        })
+    }
 }
 
 impl Evidence {
@@ -129,27 +234,27 @@ impl Evidence {
         }
         let evidence = Evidence {
             seq: wire.seq,
-            header: decode_b64("header", &wire.header)?,
+            header: decode_b64("evidence", "header", &wire.header)?,
             salt: wire
                 .salt
                 .as_deref()
-                .map(|s| decode_fixed("salt", s))
+                .map(|s| decode_fixed("evidence", "salt", s))
                 .transpose()?,
             event: wire
                 .event
                 .as_deref()
-                .map(|s| decode_b64("event", s))
+                .map(|s| decode_b64("evidence", "event", s))
                 .transpose()?,
             raw: wire
                 .raw
                 .as_deref()
-                .map(|s| decode_b64("raw", s))
+                .map(|s| decode_b64("evidence", "raw", s))
                 .transpose()?,
             tree_size: wire.tree_size,
             inclusion_proof: wire
                 .inclusion_proof
                 .iter()
-                .map(|h| decode_fixed("inclusion_proof hash", h))
+                .map(|h| decode_fixed("evidence", "inclusion_proof hash", h))
                 .collect::<Result<_, _>>()?,
             checkpoint: wire.checkpoint,
         };
@@ -170,63 +275,32 @@ impl Evidence {
                 self.tree_size, checkpoint.size
             )));
         }
-        let header = EntryHeader::decode(&self.header)?;
-        if header.seq != self.seq {
-            return Err(malformed(format!(
-                "seq is {}, but the entry header carries seq {}",
-                self.seq, header.seq
-            )));
-        }
-        if self.seq >= self.tree_size {
-            return Err(malformed(format!(
-                "seq {} is not below the tree size {}",
-                self.seq, self.tree_size
-            )));
-        }
-        verify_inclusion(
-            self.seq,
-            self.tree_size,
-            &leaf_hash(&self.header),
-            &self.inclusion_proof,
-            &checkpoint.root,
-        )?;
-        let bodies_checked = match (&self.salt, &self.event, &self.raw) {
-            (Some(salt), Some(event), Some(raw)) => {
-                let check = header.check_bodies(salt, event, raw);
-                match (check.event_ok, check.raw_ok) {
-                    (true, true) => true,
-                    (false, true) => {
-                        return Err(LedgerError::ProofRejected(format!(
-                            "entry {}: the event body does not match the header's event digest (event body or salt altered)",
-                            self.seq
-                        )))
-                    }
-                    (true, false) => {
-                        return Err(LedgerError::ProofRejected(format!(
-                            "entry {}: the raw body does not match the header's raw digest (raw body or salt altered)",
-                            self.seq
-                        )))
-                    }
-                    (false, false) => {
-                        return Err(LedgerError::ProofRejected(format!(
-                            "entry {}: neither the event nor the raw body matches the header's digests (bodies or salt altered)",
-                            self.seq
-                        )))
-                    }
+        let checked = self
+            .entry_proof()
+            .check(self.tree_size, &checkpoint.root, "evidence")
+            .map_err(|e| match e {
+                LedgerError::ProofRejected(m) => {
+                    LedgerError::ProofRejected(format!("entry {}: {m}", self.seq))
                 }
-            }
-            (None, None, None) => false,
-            _ => {
-                return Err(malformed(
-                    "salt, event and raw must be all present or all null (pruned entry)",
-                ))
-            }
-        };
+                other => other,
+            })?;
         Ok(VerifiedEvidence {
-            header,
+            header: checked.header,
             checkpoint,
-            bodies_checked,
+            bodies_checked: checked.bodies_checked,
         })
+    }
+
+    /// The entry's proof material, borrowed for the shared per-entry check.
+    fn entry_proof(&self) -> EntryProof<'_> {
+        EntryProof {
+            seq: self.seq,
+            header: &self.header,
+            salt: self.salt.as_ref(),
+            event: self.event.as_deref(),
+            raw: self.raw.as_deref(),
+            inclusion_proof: &self.inclusion_proof,
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! kept level by level behind the [`tree::HashReader`] / [`tree::HashWriter`] traits, from which
 //! C2SP tlog-tiles are cut ([`tile`]), roots computed, and inclusion and consistency proofs built
 //! and checked ([`proof`]). The tree head is published as a C2SP checkpoint ([`checkpoint`])
-//! signed as a C2SP signed note with Ed25519 ([`note`]).
+//! signed as a C2SP signed note with Ed25519 ([`note`]). An [`evidence`] bundle proves one entry
+//! to a third party holding only the verifier key; an [`evidence_set`] proves many against one
+//! checkpoint, entry by entry with the same check.
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -13,6 +15,7 @@ pub mod checkpoint;
 pub mod entry;
 pub mod error;
 pub mod evidence;
+pub mod evidence_set;
 pub mod hash;
 pub mod note;
 pub mod proof;

@@ -9,6 +9,7 @@
 
 pub mod captions;
 mod deserialize;
+pub mod ecs;
 pub mod error;
 pub mod event;
 pub mod objects;

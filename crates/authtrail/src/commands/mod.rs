@@ -1,12 +1,14 @@
 //! One module per command.
 
 mod checkpoint;
+mod export;
 mod ingest;
 mod init;
 mod keyarg;
 mod prove;
 mod query;
 mod reindex;
+mod results;
 mod serve;
 mod verify;
 mod verify_evidence;
@@ -80,6 +82,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             limit,
         } => query::run(&data, &query, format, limit),
         Command::Reindex => reindex::run(&data),
+        Command::Export {
+            query,
+            format,
+            out,
+            evidence,
+        } => export::run(export::ExportArgs {
+            data: &data,
+            query: &query,
+            format,
+            out: out.as_deref(),
+            evidence: evidence.as_deref(),
+        }),
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
     }

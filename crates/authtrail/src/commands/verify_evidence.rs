@@ -1,16 +1,20 @@
-//! `authtrail verify-evidence`: check a bundle offline.
+//! `authtrail verify-evidence`: check an evidence bundle (`prove`) or an evidence set
+//! (`export --evidence`) offline, told apart by its `format`.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use authtrail_ledger::checkpoint::Checkpoint;
 use authtrail_ledger::evidence::Evidence;
+use authtrail_ledger::evidence_set::{AnyEvidence, EvidenceSet};
+use authtrail_ledger::note::NoteVerifier;
 
 use crate::commands::keyarg::parse_key;
 use crate::exit::Failed;
 
-/// Check the bundle in `file` with `key`; exit 1 if anything in it is wrong.
+/// Check the bundle or set in `file` with `key`; exit 1 if anything in it is wrong.
 pub fn run(key: &str, file: &Path) -> Result<ExitCode> {
     let key = parse_key(key)?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
@@ -18,11 +22,23 @@ pub fn run(key: &str, file: &Path) -> Result<ExitCode> {
     let text =
         std::str::from_utf8(&bytes).map_err(|_| Failed("evidence is not UTF-8 text".into()))?;
     let evidence =
-        Evidence::from_json(text).map_err(|e| Failed(format!("evidence rejected: {e}")))?;
+        AnyEvidence::from_json(text).map_err(|e| Failed(format!("evidence rejected: {e}")))?;
+    match evidence {
+        AnyEvidence::Single(evidence) => single(&key, &evidence)?,
+        AnyEvidence::Set(set) => many(&key, &set)?,
+    }
+    eprintln!(
+        "verified in {:.3} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Check and describe a single-entry bundle.
+fn single(key: &NoteVerifier, evidence: &Evidence) -> Result<()> {
     let verified = evidence
-        .verify(&key)
+        .verify(key)
         .map_err(|e| Failed(format!("evidence rejected: {e}")))?;
-    let took = started.elapsed();
     let h = &verified.header;
     println!(
         "OK: entry {} of log {:?} is included in its signed checkpoint at size {} (root {})",
@@ -47,8 +63,35 @@ pub fn run(key: &str, file: &Path) -> Result<ExitCode> {
     } else {
         println!("bodies pruned: the header is proven, its content is not available");
     }
-    eprintln!("verified in {:.3} ms", took.as_secs_f64() * 1e3);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// Check and summarize an evidence set: every entry against its one checkpoint.
+fn many(key: &NoteVerifier, set: &EvidenceSet) -> Result<()> {
+    let verified = set
+        .verify(key)
+        .map_err(|e| Failed(format!("evidence set rejected: {e}")))?;
+    let n = verified.entries.len();
+    let checked = verified.bodies_checked();
+    let Checkpoint {
+        origin, size, root, ..
+    } = &verified.checkpoint;
+    println!(
+        "OK: {n} entries proven against the signed checkpoint of log {origin:?} at size {size} (root {})",
+        base64_of(root)
+    );
+    println!(
+        "bodies checked: {checked} of {n} match their headers' salted digests; {} pruned (header only)",
+        n - checked
+    );
+    if let (Some(first), Some(last)) = (verified.entries.first(), verified.entries.last()) {
+        println!("seqs {} to {}", first.header.seq, last.header.seq);
+    }
+    println!(
+        "exported for the query {:?} (a label: the set proves each entry listed, not that the list is complete)",
+        set.query
+    );
+    Ok(())
 }
 
 fn base64_of(bytes: &[u8]) -> String {
