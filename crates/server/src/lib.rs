@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/events",
             get(routes::search::search).post(routes::ingest::post_events),
         )
+        .route("/v1/trace", get(routes::trace::trace))
         .route("/v1/raw", post(routes::ingest::post_raw))
         .route("/v1/logs", post(routes::otlp::post_logs))
         .route("/v1/entries/{seq}", get(routes::entries::get_entry))

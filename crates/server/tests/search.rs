@@ -19,23 +19,11 @@ async fn ingest(s: &TestServer, source: &str, lines: &str) {
         .expect("post");
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     // The tree integrates appended entries in the background: wait for it, then sign.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while s.log.publish_now().expect("checkpoint").checkpoint.size < s.log.size() {
-        assert!(std::time::Instant::now() < deadline, "no checkpoint");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    s.publish().await;
 }
 
 async fn get(s: &TestServer, query: &[(&str, &str)]) -> (u16, Value) {
-    let r = s
-        .http
-        .get(format!("{}/v1/events", s.base))
-        .query(query)
-        .send()
-        .await
-        .expect("get");
-    let status = r.status().as_u16();
-    (status, r.json().await.expect("JSON"))
+    s.get_json("/v1/events", query).await
 }
 
 fn failures(user: &str, from: usize, n: usize) -> String {

@@ -5,6 +5,7 @@
 //! thread sequences them, fsyncs once per group and answers; then it integrates the new leaves
 //! into the stored hashes, and a publisher thread signs a checkpoint at least every second.
 //! [`verify`] checks a data directory from its files alone, without trusting any of them.
+//! [`search`] answers queries over a log, and [`trace`] follows correlation keys through it.
 #![forbid(unsafe_code)]
 
 pub mod error;
@@ -19,6 +20,7 @@ mod read;
 mod recover;
 pub mod search;
 pub mod sync;
+pub mod trace;
 pub mod verify;
 mod writer;
 

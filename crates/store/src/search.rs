@@ -154,3 +154,12 @@ impl<E: Entries + ?Sized> Search for Scan<'_, E> {
         })
     }
 }
+
+impl<S: Search + ?Sized> Search for Box<S> {
+    fn find(&self, query: &Query, from: u64, limit: usize) -> Result<Page> {
+        (**self).find(query, from, limit)
+    }
+    fn tally(&self, query: &Query) -> Result<Tallied> {
+        (**self).tally(query)
+    }
+}

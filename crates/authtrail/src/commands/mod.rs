@@ -10,6 +10,7 @@ mod query;
 mod reindex;
 mod results;
 mod serve;
+mod trace;
 mod verify;
 mod verify_evidence;
 
@@ -94,6 +95,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out: out.as_deref(),
             evidence: evidence.as_deref(),
         }),
+        Command::Trace {
+            session,
+            user,
+            ip,
+            since,
+            until,
+            format,
+        } => trace::run(
+            &data,
+            trace::TraceArgs {
+                session,
+                user,
+                ip,
+                since,
+                until,
+                format,
+            },
+        ),
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
     }

@@ -7,6 +7,7 @@ pub mod otlp;
 pub mod proofs;
 pub mod search;
 pub mod tlog;
+pub mod trace;
 
 use axum::http::{StatusCode, Uri};
 

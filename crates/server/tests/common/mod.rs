@@ -50,3 +50,28 @@ pub async fn start(limits: Limits, origin: &str) -> TestServer {
         _dir: dir,
     }
 }
+
+#[allow(dead_code)] // Not every test binary reads.
+impl TestServer {
+    /// Waits until a signed checkpoint covers everything appended, so reads see it.
+    pub async fn publish(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.log.publish_now().expect("checkpoint").checkpoint.size < self.log.size() {
+            assert!(std::time::Instant::now() < deadline, "no checkpoint");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// GET `path` with query parameters: the status and the JSON body.
+    pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .send()
+            .await
+            .expect("get");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON"))
+    }
+}

@@ -97,10 +97,12 @@ pub static FIELDS: &[FieldSpec] = &[
         &["metadata.product.name"],
         Text,
     ),
+    // OTLP and Entra put their trace or correlation id in `metadata.correlation_uid`; gateways
+    // put a W3C traceparent's trace id in `trace.uid`: one field finds a request in both.
     f(
         "trace",
-        &["metadata.correlation_uid"],
-        &["metadata.correlation_uid"],
+        &["metadata.correlation_uid", "trace.uid"],
+        &["metadata.correlation_uid", "trace.uid"],
         Text,
     ),
     f("service.name", &[], &["service.name"], Text),
@@ -280,6 +282,7 @@ mod tests {
             Field::lookup("metadata.correlation_uid").map(Field::name),
             Some("trace")
         );
+        assert_eq!(Field::lookup("trace.uid").map(Field::name), Some("trace"));
         assert_eq!(
             Field::lookup("src_endpoint.location.country").map(Field::name),
             Some("country")
@@ -304,6 +307,10 @@ mod tests {
         assert_eq!(read("source"), ["okta"]);
         assert_eq!(read("seq"), ["7"]);
         assert_eq!(read("time"), ["1970-01-01T00:00:00Z", "0"]);
+        // A gateway's traceparent and an application's trace id are one field.
+        let ev = json!({"metadata": {"correlation_uid": "t1"}, "trace": {"uid": "t2"}});
+        let trace = Field::lookup("trace").unwrap().read(&rec(&ev));
+        assert_eq!(trace, ["t1", "t2"]);
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub use ast::{Expr, Op, Pipe, Term, Value};
 pub use eval::Tally;
 pub use fields::{Field, FieldSpec, Kind, FIELDS};
 
+/// Resolves a time as `since=`/`until=` take it (`24h`, an RFC 3339 timestamp, a date) to ms
+/// since the epoch, durations counting back from `now_ms`; `None` if it is not one.
+pub fn parse_time(text: &str, now_ms: i64) -> Option<i64> {
+    time::resolve(text, now_ms)
+}
+
 /// A stored entry as a query sees it: its sequence number, source name and OCSF event.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
