@@ -23,7 +23,7 @@ async fn ingest(s: &TestServer, source: &str, lines: &str) {
 }
 
 async fn get(s: &TestServer, query: &[(&str, &str)]) -> (u16, Value) {
-    s.get_json("/v1/events", query).await
+    s.get_query("/v1/events", query).await
 }
 
 fn failures(user: &str, from: usize, n: usize) -> String {

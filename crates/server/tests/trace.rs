@@ -83,7 +83,7 @@ async fn scenario(s: &TestServer) {
 }
 
 async fn get(s: &TestServer, query: &[(&str, &str)]) -> (u16, Value) {
-    s.get_json("/v1/trace", query).await
+    s.get_query("/v1/trace", query).await
 }
 
 /// `(seq, rule, key, from)` of each step.

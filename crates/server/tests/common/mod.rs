@@ -63,7 +63,7 @@ impl TestServer {
     }
 
     /// GET `path` with query parameters: the status and the JSON body.
-    pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    pub async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
