@@ -3,23 +3,36 @@
 //! All access is positioned (`pread`/`pwrite`), so readers never disturb the writer. Readers only
 //! read below the sizes the writer has published, which are written before they are published.
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use authtrail_ledger::tree::{Frontier, HashReader};
 use authtrail_ledger::{Hash, LedgerError, HASH_SIZE};
 
 use crate::error::{Result, StoreError};
-use crate::layout::{segment_of, Body, Layout, Slot, SLOT_SIZE};
+use crate::layout::{segment_of, Body, Layout, Slot, SEGMENT_ENTRIES, SLOT_SIZE};
+use crate::packed::{self, Packed};
 use crate::sync::sync_dir;
+
+/// Inflated packed blocks kept for reuse (32 KiB each).
+const PACKED_BLOCKS_CACHED: usize = 32;
+
+/// An inflated block: (segment, block number) and its plain bytes.
+type CachedBlock = ((u64, usize), Arc<Vec<u8>>);
 
 /// The files of one log.
 pub(crate) struct LogFiles {
     pub(crate) layout: Layout,
     pub(crate) headers: File,
     segments: RwLock<Vec<Option<Arc<File>>>>,
+    packed: RwLock<Vec<Option<Arc<Packed>>>>,
+    /// Recently inflated packed blocks, so reads of neighbouring records inflate once.
+    blocks: Mutex<VecDeque<CachedBlock>>,
+    /// Held while a segment is packed, so two packers never write one file.
+    packing: Mutex<()>,
     levels: RwLock<Vec<Arc<File>>>,
     writable: bool,
 }
@@ -47,6 +60,9 @@ impl LogFiles {
             layout,
             headers,
             segments: RwLock::new(Vec::new()),
+            packed: RwLock::new(Vec::new()),
+            blocks: Mutex::new(VecDeque::new()),
+            packing: Mutex::new(()),
             levels: RwLock::new(Vec::new()),
             writable,
         })
@@ -158,12 +174,53 @@ impl LogFiles {
         Slot::decode(&buf).map_err(|e| StoreError::Damaged(format!("slot of entry {seq}: {e:?}")))
     }
 
+    /// The packed form of body segment `segment`, if it has one (a plain segment already open
+    /// in this process is read as it is: its file outlives a packing that deletes it).
+    pub(crate) fn packed(&self, segment: u64) -> Result<Option<Arc<Packed>>> {
+        let i = segment as usize;
+        if let Some(Some(p)) = self.packed.read().map_err(poisoned)?.get(i) {
+            return Ok(Some(p.clone()));
+        }
+        if let Some(Some(_)) = self.segments.read().map_err(poisoned)?.get(i) {
+            return Ok(None);
+        }
+        let path = self.layout.packed_segment(segment);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let p = Arc::new(Packed::open(path, segment)?);
+        let mut packed = self.packed.write().map_err(poisoned)?;
+        if packed.len() <= i {
+            packed.resize(i + 1, None);
+        }
+        packed[i] = Some(p.clone());
+        Ok(Some(p))
+    }
+
     /// Read and decode the body record a slot points at.
     pub(crate) fn read_body(&self, seq: u64, slot: &Slot) -> Result<Body> {
-        let seg = self.segment(segment_of(seq))?;
-        let mut buf = vec![0u8; slot.body_len as usize];
-        seg.read_exact_at(&mut buf, slot.body_offset)
-            .map_err(|e| StoreError::io("read body", self.layout.segment(segment_of(seq)), e))?;
+        let segment = segment_of(seq);
+        let buf = match self.packed(segment)? {
+            Some(p) => self.read_packed(segment, &p, slot)?,
+            None => match self.read_plain(segment, slot) {
+                // Packed and deleted between the look and the open: read the packed form.
+                Err(StoreError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    match self.packed(segment)? {
+                        Some(p) => self.read_packed(segment, &p, slot)?,
+                        None => {
+                            return Err(StoreError::io(
+                                "read body",
+                                self.layout.segment(segment),
+                                source,
+                            ))
+                        }
+                    }
+                }
+                other => other?,
+            },
+        };
         let body = crate::layout::decode_body(&buf)
             .map_err(|e| StoreError::Damaged(format!("body of entry {seq}: {e:?}")))?;
         if body.seq != seq {
@@ -173,6 +230,73 @@ impl LogFiles {
             )));
         }
         Ok(body)
+    }
+
+    fn read_packed(&self, segment: u64, p: &Packed, slot: &Slot) -> Result<Vec<u8>> {
+        let i = p.block_of(slot.body_offset)?;
+        let key = (segment, i);
+        let cached = self
+            .blocks
+            .lock()
+            .map_err(poisoned)?
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, b)| b.clone());
+        let plain = match cached {
+            Some(b) => b,
+            None => {
+                let b = Arc::new(p.inflate(i)?);
+                let mut cache = self.blocks.lock().map_err(poisoned)?;
+                if cache.len() == PACKED_BLOCKS_CACHED {
+                    cache.pop_front();
+                }
+                cache.push_back((key, b.clone()));
+                b
+            }
+        };
+        p.slice(&plain, i, slot.body_offset, slot.body_len)
+    }
+
+    fn read_plain(&self, segment: u64, slot: &Slot) -> Result<Vec<u8>> {
+        let seg = self.segment(segment)?;
+        let mut buf = vec![0u8; slot.body_len as usize];
+        seg.read_exact_at(&mut buf, slot.body_offset)
+            .map_err(|e| StoreError::io("read body", self.layout.segment(segment), e))?;
+        Ok(buf)
+    }
+
+    /// Pack full body segment `segment` (every entry of it durable) and delete its plain file.
+    pub(crate) fn pack_segment(&self, segment: u64) -> Result<()> {
+        let _turn = self.packing.lock().map_err(poisoned)?;
+        let out = self.layout.packed_segment(segment);
+        let plain_path = self.layout.segment(segment);
+        if !out.exists() {
+            let first = segment * SEGMENT_ENTRIES;
+            let records = packed::records(
+                &self.headers,
+                &self.layout.headers(),
+                first,
+                first + SEGMENT_ENTRIES,
+            )?;
+            let plain = self.segment(segment)?;
+            packed::pack(&plain, &plain_path, segment, &records, &out)?;
+            sync_dir(&self.layout.bodies_dir())?;
+        }
+        let p = Arc::new(Packed::open(out, segment)?);
+        {
+            let i = segment as usize;
+            let mut packed = self.packed.write().map_err(poisoned)?;
+            if packed.len() <= i {
+                packed.resize(i + 1, None);
+            }
+            packed[i] = Some(p);
+        }
+        self.drop_segment(segment)?;
+        match std::fs::remove_file(&plain_path) {
+            Ok(()) => sync_dir(&self.layout.bodies_dir()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io("remove", &plain_path, e)),
+        }
     }
 
     /// Read `count` consecutive hashes of `level` starting at `first`, as bytes.

@@ -7,6 +7,7 @@
 //! DIR/checkpoint           the latest signed checkpoint (replaced atomically)
 //! DIR/log/headers          entry slots: fixed SLOT_SIZE bytes per seq
 //! DIR/log/bodies/NNNNNNNN  body records of seqs [N·SEGMENT_ENTRIES, (N+1)·SEGMENT_ENTRIES)
+//! DIR/log/bodies/NNNNNNNN.z the same records packed into deflate blocks, once the segment is full
 //! DIR/log/hashes/LL        hashes of tree level LL: complete subtree i at byte 32·i
 //! ```
 //! `docs/FORMAT.md` is the normative description.
@@ -72,6 +73,10 @@ impl Layout {
     /// The body segment that holds `seq`.
     pub fn segment(&self, segment: u64) -> PathBuf {
         self.bodies_dir().join(format!("{segment:08}"))
+    }
+    /// The packed form of a full body segment (`NNNNNNNN.z`, see `packed`).
+    pub fn packed_segment(&self, segment: u64) -> PathBuf {
+        self.bodies_dir().join(format!("{segment:08}.z"))
     }
     /// The directory of stored hashes.
     pub fn hashes_dir(&self) -> PathBuf {

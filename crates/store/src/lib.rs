@@ -14,6 +14,7 @@ pub mod index;
 pub mod keys;
 pub mod layout;
 mod log;
+pub mod packed;
 pub mod prepare;
 pub mod query;
 mod read;

@@ -19,7 +19,7 @@ use crate::error::{Result, StoreError};
 use crate::files::LogFiles;
 use crate::index::{Index, Indexed};
 use crate::keys::load_signer;
-use crate::layout::Layout;
+use crate::layout::{Layout, SEGMENT_ENTRIES};
 use crate::prepare::PreparedEntry;
 use crate::read::{self, StoredEntry};
 use crate::recover::recover;
@@ -42,6 +42,8 @@ pub struct LogOptions {
     pub index: bool,
     /// Entries per index segment (small values exercise segment edges in tests).
     pub index_segment_len: u64,
+    /// Pack full body segments into compressed blocks (see `packed`).
+    pub pack_bodies: bool,
 }
 
 impl Default for LogOptions {
@@ -54,6 +56,8 @@ impl Default for LogOptions {
             // Search answers from the index; off only to measure what indexing costs.
             index: true,
             index_segment_len: crate::index::DEFAULT_SEGMENT_LEN,
+            // Bodies take about a tenth of the space packed; reads inflate 32 KiB blocks.
+            pack_bodies: true,
         }
     }
 }
@@ -115,6 +119,7 @@ pub struct EmbeddedLog {
     lock: Mutex<Option<File>>,
     index: Option<Arc<Index>>,
     indexer: Mutex<Option<JoinHandle<()>>>,
+    packer: Mutex<Option<JoinHandle<()>>>,
     /// Entries cut from an incomplete tail when the log was opened.
     pub recovered_cut: u64,
 }
@@ -190,6 +195,17 @@ impl EmbeddedLog {
             }
             None => None,
         };
+        let packer = if options.pack_bodies {
+            let (shared, stop) = (shared.clone(), stop.clone());
+            Some(
+                std::thread::Builder::new()
+                    .name("authtrail-packer".into())
+                    .spawn(move || run_packer(&shared, &stop))
+                    .map_err(|e| StoreError::io("spawn", "packer thread", e))?,
+            )
+        } else {
+            None
+        };
         let publisher = {
             let (shared, signer, stop) = (shared.clone(), signer.clone(), stop.clone());
             std::thread::Builder::new()
@@ -207,6 +223,7 @@ impl EmbeddedLog {
             lock: Mutex::new(Some(lock)),
             index,
             indexer: Mutex::new(indexer),
+            packer: Mutex::new(packer),
             recovered_cut: recovered.cut,
         })
     }
@@ -318,6 +335,20 @@ impl EmbeddedLog {
         }
     }
 
+    /// Pack every full body segment still plain now (the packer thread does this within a
+    /// second or so anyway); returns how many it packed.
+    pub fn pack_now(&self) -> Result<u64> {
+        let full = self.size() / SEGMENT_ENTRIES;
+        let mut packed = 0;
+        for segment in 0..full {
+            if self.shared.files.layout.segment(segment).exists() {
+                self.shared.files.pack_segment(segment)?;
+                packed += 1;
+            }
+        }
+        Ok(packed)
+    }
+
     /// Delete the index and build it again from the committed entries; returns entries indexed.
     pub fn reindex(&self) -> Result<u64> {
         match self.index() {
@@ -356,6 +387,9 @@ impl EmbeddedLog {
         }
         if let Some(i) = self.indexer.lock().ok().and_then(|mut i| i.take()) {
             let _ = i.join();
+        }
+        if let Some(p) = self.packer.lock().ok().and_then(|mut p| p.take()) {
+            let _ = p.join();
         }
         let last = self.publish_now();
         // Dropping the file releases the flock: another process may now open the directory.
@@ -494,6 +528,32 @@ fn run_indexer(shared: &Shared, index: &Index, stop: &(Mutex<bool>, Condvar)) {
         let (lock, cv) = stop;
         if let Ok(guard) = lock.lock() {
             let _ = cv.wait_timeout_while(guard, INDEX_POLL, |s| !*s);
+        }
+    }
+}
+
+/// How often the packer looks for full body segments.
+const PACK_POLL: Duration = Duration::from_secs(1);
+
+/// Packs every body segment whose entries are all durable, the writer having moved past it,
+/// until stopped. A segment is packed whole or not at all; a failure is retried later.
+fn run_packer(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
+    let mut next = 0u64;
+    while !stop_requested(stop) {
+        let full = shared.durable.load(Ordering::Acquire) / SEGMENT_ENTRIES;
+        while next < full && !stop_requested(stop) {
+            let layout = &shared.files.layout;
+            if layout.segment(next).exists() {
+                if let Err(e) = shared.files.pack_segment(next) {
+                    tracing::warn!(segment = next, error = %e, "packing body segment; will retry");
+                    break;
+                }
+            }
+            next += 1;
+        }
+        let (lock, cv) = stop;
+        if let Ok(guard) = lock.lock() {
+            let _ = cv.wait_timeout_while(guard, PACK_POLL, |s| !*s);
         }
     }
 }

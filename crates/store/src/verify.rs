@@ -19,6 +19,7 @@ use authtrail_ledger::{Hash, HASH_SIZE};
 
 use crate::error::{Result, StoreError};
 use crate::layout::{decode_body_ref, segment_of, Layout, Slot, SLOT_SIZE};
+use crate::packed::Packed;
 
 /// The kinds of damage verification tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,8 +160,15 @@ impl LevelCursor {
 /// Reads body records of consecutive seqs, segment by segment, into one reused buffer.
 struct BodyCursor {
     layout: Layout,
-    segment: Option<(u64, BufReader<File>, u64)>,
+    segment: Option<(u64, BodySource)>,
     buf: Vec<u8>,
+}
+
+/// A body segment being read: plain (with the reader's position) or packed (with the block
+/// inflated last).
+enum BodySource {
+    Plain(BufReader<File>, u64),
+    Packed(Packed, Option<(usize, Vec<u8>)>),
 }
 
 impl BodyCursor {
@@ -175,18 +183,34 @@ impl BodyCursor {
     fn read(&mut self, seq: u64, slot: &Slot) -> std::io::Result<&[u8]> {
         let seg = segment_of(seq);
         if self.segment.as_ref().map(|s| s.0) != Some(seg) {
-            let f = File::open(self.layout.segment(seg))?;
-            self.segment = Some((seg, BufReader::with_capacity(1 << 20, f), 0));
+            let packed = self.layout.packed_segment(seg);
+            let source = if packed.exists() {
+                BodySource::Packed(
+                    Packed::open(packed, seg).map_err(std::io::Error::other)?,
+                    None,
+                )
+            } else {
+                let f = File::open(self.layout.segment(seg))?;
+                BodySource::Plain(BufReader::with_capacity(1 << 20, f), 0)
+            };
+            self.segment = Some((seg, source));
         }
-        let Some((_, reader, pos)) = self.segment.as_mut() else {
-            return Err(std::io::Error::other("no segment"));
-        };
-        if *pos != slot.body_offset {
-            reader.seek(SeekFrom::Start(slot.body_offset))?;
+        match self.segment.as_mut().map(|s| &mut s.1) {
+            Some(BodySource::Plain(reader, pos)) => {
+                if *pos != slot.body_offset {
+                    reader.seek(SeekFrom::Start(slot.body_offset))?;
+                }
+                self.buf.resize(slot.body_len as usize, 0);
+                reader.read_exact(&mut self.buf)?;
+                *pos = slot.body_offset + u64::from(slot.body_len);
+            }
+            Some(BodySource::Packed(p, cache)) => {
+                self.buf = p
+                    .read(slot.body_offset, slot.body_len, cache)
+                    .map_err(std::io::Error::other)?;
+            }
+            None => return Err(std::io::Error::other("no segment")),
         }
-        self.buf.resize(slot.body_len as usize, 0);
-        reader.read_exact(&mut self.buf)?;
-        *pos = slot.body_offset + u64::from(slot.body_len);
         Ok(&self.buf)
     }
 }
