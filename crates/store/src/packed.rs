@@ -215,7 +215,7 @@ pub fn pack(
         plain
             .read_exact_at(&mut plain_bytes, start)
             .map_err(|e| StoreError::io("read", plain_path, e))?;
-        let mut enc = DeflateEncoder::new(Vec::new(), Compression::fast());
+        let mut enc = DeflateEncoder::new(Vec::new(), Compression::default());
         enc.write_all(&plain_bytes)
             .map_err(|e| StoreError::io("compress", plain_path, e))?;
         let z = enc

@@ -5,7 +5,7 @@
 //! postings   roaring bitmaps (portable format), back to back
 //! dictionary n:u32 | entry offsets:u32 × (n+1) | entries (key_len:u16, key, at:u64, len:u32), by key
 //! times      zigzag varint deltas of each entry's time (NO_TIME included)
-//! columns    paths:u32 | (at:u32, len:u32, crc:u32) × paths | per path: values:varint,
+//! columns    paths:u32 | (at:u32, len:u32, crc:u32) × paths | per path, deflated: values:varint,
 //!            (len:varint, bytes) × values, ordinals:varint × entries
 //! footer     see `Footer` (fixed size, CRC-checked; it holds the CRCs of the times and of the
 //!            column directory, which holds each column's)
@@ -14,7 +14,11 @@
 //! trusted over it); `FORMAT_MAGIC` changes with it.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Write};
+
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -24,8 +28,11 @@ use super::segment::{Column, Parts, SegmentRead};
 use crate::error::{Result, StoreError};
 
 /// First bytes of the footer; a new format gets a new magic.
-const FORMAT_MAGIC: &[u8; 8] = b"ATIDX002";
-const FOOTER_LEN: usize = 8 + 4 + 8 + 1 + 8 + 8 + 32 + 6 * 8 + 3 * 4;
+const FORMAT_MAGIC: &[u8; 8] = b"ATIDX004";
+const FOOTER_LEN: usize = 8 + 4 + 8 + 1 + 8 + 8 + 32 + 8 * 8 + 4 * 4;
+/// Every this many dictionary entries, the key is kept in the sample section (read at open), so
+/// a lookup reads one run of at most this many entries.
+const SAMPLE_EVERY: usize = 64;
 
 /// Writes a segment file durably (temporary file, fsync, rename); the caller syncs the directory.
 pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
@@ -63,16 +70,23 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
     let cols_at = out.len();
     let mut body = Vec::new();
     let mut dir = Vec::new();
+    let mut plain = Vec::new();
     for col in &parts.columns {
-        let start = body.len();
-        put_varint(&mut body, col.values.len() as u64);
+        plain.clear();
+        put_varint(&mut plain, col.values.len() as u64);
         for v in &col.values {
-            put_varint(&mut body, v.len() as u64);
-            body.extend_from_slice(v.as_bytes());
+            put_varint(&mut plain, v.len() as u64);
+            plain.extend_from_slice(v.as_bytes());
         }
         for &o in &col.ords {
-            put_varint(&mut body, u64::from(o));
+            put_varint(&mut plain, u64::from(o));
         }
+        // Mostly zeros (absent) and repeats: deflate takes a column to a fraction.
+        let start = body.len();
+        let mut enc = DeflateEncoder::new(&mut body, Compression::default());
+        enc.write_all(&plain)
+            .and_then(|_| enc.finish().map(|_| ()))
+            .map_err(|e| StoreError::io("compress", path, e))?;
         let crc = crc32fast::hash(&body[start..]);
         dir.push((start as u32, (body.len() - start) as u32, crc));
     }
@@ -89,6 +103,14 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
     out.extend_from_slice(&body);
     let cols = (cols_at as u64, (out.len() - cols_at) as u64);
 
+    let samples_at = out.len();
+    for (i, (key, _)) in parts.postings.iter().enumerate().step_by(SAMPLE_EVERY) {
+        out.extend_from_slice(&(key.len() as u16).to_le_bytes());
+        out.extend_from_slice(key);
+        out.extend_from_slice(&(i as u32).to_le_bytes());
+    }
+    let samples = (samples_at as u64, (out.len() - samples_at) as u64);
+
     let range = super::segment::time_range(parts.times);
     let footer = Footer {
         len: parts.times.len() as u32,
@@ -98,8 +120,10 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
         dict,
         times,
         cols,
+        samples,
         crc_times: crc32fast::hash(section(&out, times)),
         crc_cols,
+        crc_samples: crc32fast::hash(section(&out, samples)),
     };
     footer.encode(&mut out);
 
@@ -125,8 +149,10 @@ struct Footer {
     dict: (u64, u64),
     times: (u64, u64),
     cols: (u64, u64),
+    samples: (u64, u64),
     crc_times: u32,
     crc_cols: u32,
+    crc_samples: u32,
 }
 
 impl Footer {
@@ -143,12 +169,13 @@ impl Footer {
         out.extend_from_slice(&lo.to_le_bytes());
         out.extend_from_slice(&hi.to_le_bytes());
         out.extend_from_slice(&self.last_leaf);
-        for (at, len) in [self.dict, self.times, self.cols] {
+        for (at, len) in [self.dict, self.times, self.cols, self.samples] {
             out.extend_from_slice(&at.to_le_bytes());
             out.extend_from_slice(&len.to_le_bytes());
         }
         out.extend_from_slice(&self.crc_times.to_le_bytes());
         out.extend_from_slice(&self.crc_cols.to_le_bytes());
+        out.extend_from_slice(&self.crc_samples.to_le_bytes());
         let crc = crc32fast::hash(&out[start..]);
         out.extend_from_slice(&crc.to_le_bytes());
     }
@@ -170,6 +197,7 @@ impl Footer {
         let dict = (r.u64()?, r.u64()?);
         let times = (r.u64()?, r.u64()?);
         let cols = (r.u64()?, r.u64()?);
+        let samples = (r.u64()?, r.u64()?);
         Some(Footer {
             len,
             cut,
@@ -178,8 +206,10 @@ impl Footer {
             dict,
             times,
             cols,
+            samples,
             crc_times: r.u32()?,
             crc_cols: r.u32()?,
+            crc_samples: r.u32()?,
         })
     }
 }
@@ -243,6 +273,8 @@ pub struct SegmentFile {
     footer: Footer,
     /// Dictionary entries.
     n: u32,
+    /// Every `SAMPLE_EVERY`th dictionary key with its entry number.
+    samples: Vec<(Vec<u8>, u32)>,
 }
 
 impl SegmentFile {
@@ -262,7 +294,7 @@ impl SegmentFile {
             .map_err(|e| StoreError::io("read", &path, e))?;
         let footer = Footer::decode(&b).ok_or_else(|| damaged("bad footer"))?;
         let body = size - FOOTER_LEN as u64;
-        for (at, len) in [footer.dict, footer.times, footer.cols] {
+        for (at, len) in [footer.dict, footer.times, footer.cols, footer.samples] {
             if at.checked_add(len).is_none_or(|end| end > body) {
                 return Err(damaged("a section lies outside the file"));
             }
@@ -272,6 +304,7 @@ impl SegmentFile {
             path,
             footer,
             n: 0,
+            samples: Vec::new(),
         };
         let n = seg.read(seg.footer.dict.0, 4)?;
         seg.n = u32::from_le_bytes(
@@ -281,6 +314,20 @@ impl SegmentFile {
         );
         if 4 + 4 * (u64::from(seg.n) + 1) > seg.footer.dict.1 {
             return Err(seg.damaged("dictionary size"));
+        }
+        let b = seg.checked(seg.footer.samples, seg.footer.crc_samples, "samples")?;
+        let mut r = Reader { b: &b, at: 0 };
+        while r.at < b.len() {
+            let parsed = (|| {
+                let len = r.u16()?;
+                let key = r.take(usize::from(len))?.to_vec();
+                Some((key, r.u32()?))
+            })();
+            let sample = parsed.ok_or_else(|| seg.damaged("samples"))?;
+            if sample.1 >= seg.n || seg.samples.last().is_some_and(|l| l.1 >= sample.1) {
+                return Err(seg.damaged("samples out of order"));
+            }
+            seg.samples.push(sample);
         }
         Ok(seg)
     }
@@ -358,27 +405,19 @@ impl SegmentFile {
         Ok(out)
     }
 
-    /// Index of the first entry whose key is ≥ `key` (`n` if none).
+    /// Index of the first entry whose key is ≥ `key` (> `key` if `strict`; `n` if none): the
+    /// samples narrow it to one run of entries, read at once.
     fn lower_bound(&self, key: &[u8], strict: bool) -> Result<u32> {
-        let (mut lo, mut hi) = (0u32, self.n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let (k, _, _) = self
-                .entries(mid, mid + 1)?
-                .pop()
-                .ok_or_else(|| self.damaged("dictionary"))?;
-            let before = if strict {
-                k.as_slice() <= key
-            } else {
-                k.as_slice() < key
-            };
-            if before {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        let before = |k: &[u8]| if strict { k <= key } else { k < key };
+        // Samples before `key`: the answer lies past the last of them, up to the next one.
+        let s = self.samples.partition_point(|(k, _)| before(k));
+        let lo = s.checked_sub(1).map_or(0, |i| self.samples[i].1);
+        let hi = self.samples.get(s).map_or(self.n, |x| x.1);
+        if lo >= hi {
+            return Ok(lo);
         }
-        Ok(lo)
+        let run = self.entries(lo, hi)?;
+        Ok(lo + run.partition_point(|(k, _, _)| before(k)) as u32)
     }
 
     /// The union of the bitmaps of dictionary entries `from..to` whose keys pass `keep`. Bitmaps
@@ -493,11 +532,15 @@ impl SegmentRead for SegmentFile {
         if u64::from(at) + u64::from(len) > self.footer.cols.1 {
             return Err(bad());
         }
-        let b = self.checked(
+        let z = self.checked(
             (self.footer.cols.0 + u64::from(at), u64::from(len)),
             crc,
             "column",
         )?;
+        let mut b = Vec::new();
+        DeflateDecoder::new(&z[..])
+            .read_to_end(&mut b)
+            .map_err(|_| bad())?;
         let mut r = Reader { b: &b, at: 0 };
         let nvalues = r.varint().ok_or_else(bad)?;
         let mut col = Column::default();

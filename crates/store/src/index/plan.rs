@@ -32,14 +32,14 @@ pub fn may_overlap(q: &Query, seg: &dyn SegmentRead) -> bool {
 
 /// The segment's candidates for `q` (its pipe aside).
 pub fn candidates(q: &Query, seg: &dyn SegmentRead) -> Result<Candidates> {
-    let mut all = RoaringBitmap::new();
-    all.insert_range(0..seg.entry_count());
     if !may_overlap(q, seg) {
         return Ok(Candidates {
             offsets: RoaringBitmap::new(),
             exact: true,
         });
     }
+    let mut all = RoaringBitmap::new();
+    all.insert_range(0..seg.entry_count());
     let mut c = match &q.filter {
         None => Candidates {
             offsets: all,
