@@ -144,9 +144,11 @@ fn term(t: &Term, seg: &dyn SegmentRead, all: &RoaringBitmap) -> Result<Candidat
         }
         _ => return Ok(unknown),
     }
-    // A cut key is a prefix of MAX_TEXT_KEY bytes: only a value that long can hit one wrongly.
+    // Keys keep MAX_TEXT_KEY bytes. A longer value is looked up by its prefix, which also finds
+    // other values sharing it; a value of exactly that length also finds longer ones that were
+    // cut (if any were). Shorter values are found exactly.
     let exact = match &t.value {
-        Value::Text(s) => !cut || s.len() < MAX_TEXT_KEY,
+        Value::Text(s) => s.len() < MAX_TEXT_KEY || (s.len() == MAX_TEXT_KEY && !cut),
         _ => true,
     };
     Ok(match t.op {
