@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::{expect_code, run, run_in};
+use common::{expect_code, ingest_syslog, run, run_in};
 use serde_json::Value;
 
 /// A data directory holding six sshd events from two sources; returns (data dir, verifier key).
@@ -32,23 +32,7 @@ fn log_with_events(tmp: &Path) -> (PathBuf, String) {
     )
     .expect("write");
     for (source, file) in [("web1", &web), ("db1", &db)] {
-        expect_code(
-            &run_in(
-                &dir,
-                &[
-                    "ingest",
-                    "--format",
-                    "syslog",
-                    "--source",
-                    source,
-                    "--timezone",
-                    "UTC",
-                    file.to_str().expect("path"),
-                ],
-            ),
-            0,
-            "ingest",
-        );
+        ingest_syslog(&dir, source, file);
     }
     (dir, vkey)
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{expect_code, run_in};
+use common::{expect_code, ingest_syslog, run_in};
 use serde_json::Value;
 
 /// A data directory holding five sshd events from two sources.
@@ -25,23 +25,7 @@ fn log_with_events(tmp: &std::path::Path) -> std::path::PathBuf {
     )
     .expect("write");
     for (source, file) in [("web1", &web), ("db1", &db)] {
-        expect_code(
-            &run_in(
-                &dir,
-                &[
-                    "ingest",
-                    "--format",
-                    "syslog",
-                    "--source",
-                    source,
-                    "--timezone",
-                    "UTC",
-                    file.to_str().expect("path"),
-                ],
-            ),
-            0,
-            "ingest",
-        );
+        ingest_syslog(&dir, source, file);
     }
     dir
 }

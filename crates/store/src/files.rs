@@ -265,8 +265,18 @@ impl LogFiles {
         Ok(buf)
     }
 
+    /// Pack full body segment `segment` (every entry of it durable) if it is still plain;
+    /// returns whether it was.
+    pub(crate) fn pack_if_plain(&self, segment: u64) -> Result<bool> {
+        if !self.layout.segment(segment).exists() {
+            return Ok(false);
+        }
+        self.pack_segment(segment)?;
+        Ok(true)
+    }
+
     /// Pack full body segment `segment` (every entry of it durable) and delete its plain file.
-    pub(crate) fn pack_segment(&self, segment: u64) -> Result<()> {
+    fn pack_segment(&self, segment: u64) -> Result<()> {
         let _turn = self.packing.lock().map_err(poisoned)?;
         let out = self.layout.packed_segment(segment);
         let plain_path = self.layout.segment(segment);

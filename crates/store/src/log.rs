@@ -341,10 +341,7 @@ impl EmbeddedLog {
         let full = self.size() / SEGMENT_ENTRIES;
         let mut packed = 0;
         for segment in 0..full {
-            if self.shared.files.layout.segment(segment).exists() {
-                self.shared.files.pack_segment(segment)?;
-                packed += 1;
-            }
+            packed += u64::from(self.shared.files.pack_if_plain(segment)?);
         }
         Ok(packed)
     }
@@ -542,12 +539,9 @@ fn run_packer(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
     while !stop_requested(stop) {
         let full = shared.durable.load(Ordering::Acquire) / SEGMENT_ENTRIES;
         while next < full && !stop_requested(stop) {
-            let layout = &shared.files.layout;
-            if layout.segment(next).exists() {
-                if let Err(e) = shared.files.pack_segment(next) {
-                    tracing::warn!(segment = next, error = %e, "packing body segment; will retry");
-                    break;
-                }
+            if let Err(e) = shared.files.pack_if_plain(next) {
+                tracing::warn!(segment = next, error = %e, "packing body segment; will retry");
+                break;
             }
             next += 1;
         }

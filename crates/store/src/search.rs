@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::query::{Query, Record};
+use crate::query::{Query, Record, Tally};
 use crate::read::{LogReader, StoredEntry};
 use crate::EmbeddedLog;
 
@@ -99,13 +99,53 @@ pub(crate) fn read_hit(entries: &(impl Entries + ?Sized), seq: u64) -> Result<Hi
     })
 }
 
-/// Whether a hit passes a query.
-pub(crate) fn hit_matches(query: &Query, hit: &Hit) -> bool {
-    query.matches(&Record {
-        seq: hit.seq,
-        source: &hit.source,
-        event: &hit.event,
-    })
+/// Reads the entries `seqs` (ascending) and adds those matching `query` to `page` until it
+/// holds `limit`; then sets `page.next` to the next match and returns false.
+pub(crate) fn fill_page(
+    entries: &(impl Entries + ?Sized),
+    query: &Query,
+    seqs: impl IntoIterator<Item = u64>,
+    limit: usize,
+    page: &mut Page,
+) -> Result<bool> {
+    for seq in seqs {
+        let hit = read_hit(entries, seq)?;
+        let matched = query.matches(&Record {
+            seq,
+            source: &hit.source,
+            event: &hit.event,
+        });
+        if !matched {
+            continue;
+        }
+        if page.hits.len() == limit {
+            page.next = Some(seq);
+            return Ok(false);
+        }
+        page.hits.push(hit);
+    }
+    Ok(true)
+}
+
+/// Reads the entries `seqs` and counts those matching `query` into `tally`.
+pub(crate) fn tally_seqs(
+    entries: &(impl Entries + ?Sized),
+    query: &Query,
+    seqs: impl IntoIterator<Item = u64>,
+    tally: &mut Tally,
+) -> Result<()> {
+    for seq in seqs {
+        let hit = read_hit(entries, seq)?;
+        let record = Record {
+            seq,
+            source: &hit.source,
+            event: &hit.event,
+        };
+        if query.matches(&record) {
+            tally.add(&record);
+        }
+    }
+    Ok(())
 }
 
 impl<E: Entries + ?Sized> Search for Scan<'_, E> {
@@ -115,17 +155,7 @@ impl<E: Entries + ?Sized> Search for Scan<'_, E> {
             scanned_to: size,
             ..Page::default()
         };
-        for seq in from..size {
-            let hit = read_hit(self.entries, seq)?;
-            if !hit_matches(query, &hit) {
-                continue;
-            }
-            if page.hits.len() == limit {
-                page.next = Some(seq);
-                break;
-            }
-            page.hits.push(hit);
-        }
+        fill_page(self.entries, query, from..size, limit, &mut page)?;
         Ok(page)
     }
 
@@ -137,17 +167,7 @@ impl<E: Entries + ?Sized> Search for Scan<'_, E> {
                 scanned_to: size,
             });
         };
-        for seq in 0..size {
-            let hit = read_hit(self.entries, seq)?;
-            let record = Record {
-                seq,
-                source: &hit.source,
-                event: &hit.event,
-            };
-            if query.matches(&record) {
-                tally.add(&record);
-            }
-        }
+        tally_seqs(self.entries, query, 0..size, &mut tally)?;
         Ok(Tallied {
             rows: Some(tally.rows()),
             scanned_to: size,

@@ -326,3 +326,20 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// `authtrail ingest --format syslog --source SOURCE --timezone UTC FILE` into `dir`, which must
+/// succeed.
+pub fn ingest_syslog(dir: &Path, source: &str, file: &Path) {
+    let file = file.to_str().expect("path");
+    let args = [
+        "ingest",
+        "--format",
+        "syslog",
+        "--source",
+        source,
+        "--timezone",
+        "UTC",
+        file,
+    ];
+    expect_code(&run_in(dir, &args), 0, "ingest");
+}

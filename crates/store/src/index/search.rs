@@ -10,8 +10,8 @@ use super::plan::{candidates, Candidates};
 use super::segment::{Column, SegmentRead};
 use super::{Frozen, Index};
 use crate::error::Result;
-use crate::query::{Pipe, Query, Record, Tally};
-use crate::search::{hit_matches, read_hit, Entries, Page, Search, Tallied};
+use crate::query::{Pipe, Query, Tally};
+use crate::search::{fill_page, tally_seqs, Entries, Page, Search, Tallied};
 
 /// A search over `entries` that uses `index`.
 pub struct Indexed<'a, E: Entries + ?Sized> {
@@ -90,35 +90,20 @@ impl<E: Entries + ?Sized> Search for Indexed<'_, E> {
             scanned_to: bound,
             ..Page::default()
         };
-        let mut full = false;
+        let mut room = true;
         let covered = self.each_segment(query, from, bound, &mut |base, c, _| {
-            for offset in c.offsets.iter() {
-                let hit = read_hit(self.entries, base + u64::from(offset))?;
-                if !hit_matches(query, &hit) {
-                    continue;
-                }
-                if page.hits.len() == limit {
-                    page.next = Some(hit.seq);
-                    full = true;
-                    return Ok(false);
-                }
-                page.hits.push(hit);
-            }
-            Ok(true)
+            let seqs = c.offsets.iter().map(|o| base + u64::from(o));
+            room = fill_page(self.entries, query, seqs, limit, &mut page)?;
+            Ok(room)
         })?;
-        if full {
-            return Ok(page);
-        }
-        for seq in covered.max(from)..bound {
-            let hit = read_hit(self.entries, seq)?;
-            if !hit_matches(query, &hit) {
-                continue;
-            }
-            if page.hits.len() == limit {
-                page.next = Some(seq);
-                break;
-            }
-            page.hits.push(hit);
+        if room {
+            fill_page(
+                self.entries,
+                query,
+                covered.max(from)..bound,
+                limit,
+                &mut page,
+            )?;
         }
         Ok(page)
     }
@@ -137,22 +122,15 @@ impl<E: Entries + ?Sized> Search for Indexed<'_, E> {
         };
         let covered = self.each_segment(query, 0, bound, &mut |base, c, seg| {
             match (&ids, c.exact) {
-                (Some(ids), true) => count_columns(&mut tally, &c.offsets, ids, seg),
-                _ => count_events(self.entries, query, &mut tally, base, &c.offsets),
-            }?;
+                (Some(ids), true) => count_columns(&mut tally, &c.offsets, ids, seg)?,
+                _ => {
+                    let seqs = c.offsets.iter().map(|o| base + u64::from(o));
+                    tally_seqs(self.entries, query, seqs, &mut tally)?;
+                }
+            }
             Ok(true)
         })?;
-        for seq in covered..bound {
-            let hit = read_hit(self.entries, seq)?;
-            let record = Record {
-                seq,
-                source: &hit.source,
-                event: &hit.event,
-            };
-            if query.matches(&record) {
-                tally.add(&record);
-            }
-        }
+        tally_seqs(self.entries, query, covered..bound, &mut tally)?;
         Ok(Tallied {
             rows: Some(tally.rows()),
             scanned_to: bound,
@@ -177,28 +155,6 @@ fn count_columns(
     for o in offsets.iter() {
         let value = columns.iter().find_map(|c| c.get(o));
         tally.add_value(value);
-    }
-    Ok(())
-}
-
-/// Counts candidates that match, reading each event.
-fn count_events(
-    entries: &(impl Entries + ?Sized),
-    query: &Query,
-    tally: &mut Tally,
-    base: u64,
-    offsets: &RoaringBitmap,
-) -> Result<()> {
-    for o in offsets.iter() {
-        let hit = read_hit(entries, base + u64::from(o))?;
-        let record = Record {
-            seq: hit.seq,
-            source: &hit.source,
-            event: &hit.event,
-        };
-        if query.matches(&record) {
-            tally.add(&record);
-        }
     }
     Ok(())
 }
