@@ -465,6 +465,7 @@ fn encode_all(
                     &event.canonical_bytes(),
                     record.raw,
                 )
+                .map(|entry| entry.with_index_keys_of(event))
                 .map_err(|e| IngestError::InvalidRequest(format!("line {}: {e}", record.line)))
             })
             .collect::<Result<Vec<_>, _>>()

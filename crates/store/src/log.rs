@@ -245,8 +245,12 @@ impl EmbeddedLog {
             .send(AppendRequest { entries, reply })
             .map_err(|_| StoreError::Closed)?;
         // The entries come back with the answer, so this thread, not the writer, frees them.
-        let (result, _entries) = answer.recv().map_err(|_| StoreError::Closed)?;
-        result
+        let (result, entries) = answer.recv().map_err(|_| StoreError::Closed)?;
+        let seqs = result?;
+        if let Some(index) = &self.index {
+            index.feed(seqs.start, entries.into_iter().map(|e| e.index_keys));
+        }
+        Ok(seqs)
     }
 
     /// Number of durable (acknowledged) entries.

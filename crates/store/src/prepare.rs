@@ -5,6 +5,7 @@ use authtrail_ledger::entry::{salted_digest, validate_source, EntryHeader, Salt,
 use authtrail_ledger::Hash;
 
 use crate::error::{Result, StoreError};
+use crate::index::keys::Extracted;
 use crate::layout::{body_record_len, encode_body_unsealed, BODY_EVENT_AT, BODY_SEQ_LEN};
 
 /// Largest event or raw body accepted, in bytes.
@@ -47,6 +48,8 @@ pub struct PreparedEntry {
     event_len: usize,
     pub(crate) event_digest: Hash,
     pub(crate) raw_digest: Hash,
+    /// The event's index keys, when the caller read them from the typed event.
+    pub(crate) index_keys: Option<Extracted<'static>>,
 }
 
 impl PreparedEntry {
@@ -94,7 +97,27 @@ impl PreparedEntry {
             record,
             rest_crc,
             event_len: event.len(),
+            index_keys: None,
         })
+    }
+
+    /// Reads the entry's index keys from `event`, the value whose JSON this entry's event is,
+    /// so the log's indexer need not parse the event back (an entry without them is read back).
+    pub fn with_index_keys_of<T: serde::Serialize + ?Sized>(mut self, event: &T) -> Self {
+        let mut keys = crate::index::capture::capture(event);
+        #[cfg(debug_assertions)]
+        {
+            let mut read_back = crate::index::keys::extract(&self.source, self.event());
+            read_back.values.pop(); // The source, which the indexer adds.
+            debug_assert_eq!(
+                keys, read_back,
+                "index keys of the typed event and of its JSON"
+            );
+        }
+        keys.values
+            .push((0, std::borrow::Cow::Owned(self.source.clone())));
+        self.index_keys = Some(keys);
+        self
     }
 
     /// The canonical event bytes.

@@ -1,6 +1,7 @@
 //! The index never changes an answer: on random events and random queries, searching with the
 //! index gives exactly the pages and pipe rows of a full scan, whatever the segment length, how
-//! far the index has caught up, and after the log is closed and opened again (by the writer,
+//! far the index has caught up, whether appenders hand the entries' keys over or the indexer
+//! reads them back, and after the log is closed and opened again (by the writer,
 //! and by a reader).
 
 mod common;
@@ -203,11 +204,24 @@ fn agree(indexed: &dyn Search, scan: &dyn Search, q: &Query, from: u64, limit: u
 }
 
 fn append(log: &EmbeddedLog, events: &[Ev]) {
+    append_feeding(log, events, 0);
+}
+
+/// Appends `events`; event `i` hands its index keys over with the entry when bit `i % 64` of
+/// `feed` is set (the others the indexer reads back).
+fn append_feeding(log: &EmbeddedLog, events: &[Ev], feed: u64) {
     let entries = events
         .iter()
-        .map(|e| {
-            let event = serde_json::to_vec(&e.json()).unwrap();
-            PreparedEntry::new(e.source, 0, 3002, event, b"raw".to_vec()).unwrap()
+        .enumerate()
+        .map(|(i, e)| {
+            let json = e.json();
+            let event = serde_json::to_vec(&json).unwrap();
+            let entry = PreparedEntry::new(e.source, 0, 3002, event, b"raw".to_vec()).unwrap();
+            if feed >> (i % 64) & 1 == 1 {
+                entry.with_index_keys_of(&json)
+            } else {
+                entry
+            }
         })
         .collect();
     log.append(entries).unwrap();
@@ -225,6 +239,7 @@ proptest! {
         from in 0u64..10,
         limit in 1usize..6,
         catch_up in any::<bool>(),
+        feed in any::<u64>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         common::init(dir.path());
@@ -232,7 +247,7 @@ proptest! {
         let parsed: Vec<Query> = queries.iter().map(|t| Query::parse_at(t, 0).unwrap()).collect();
         {
             let log = EmbeddedLog::open(dir.path(), options.clone()).unwrap();
-            append(&log, &events);
+            append_feeding(&log, &events, feed);
             if catch_up {
                 log.index_now().unwrap();
             }
@@ -251,7 +266,7 @@ proptest! {
         // The writer again, going on from them.
         let log = EmbeddedLog::open(dir.path(), options).unwrap();
         prop_assert_eq!(log.index().map(|i| i.indexed()), Some(Entries::size(&log)));
-        append(&log, &more);
+        append_feeding(&log, &more, feed.rotate_left(7));
         log.index_now().unwrap();
         publish_all(&log);
         for q in &parsed {

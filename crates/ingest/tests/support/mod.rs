@@ -82,9 +82,22 @@ pub fn ocsf_schema() -> Option<&'static Schema> {
         .as_ref()
 }
 
+/// The index keys the pipeline reads from each typed event are those the indexer would read
+/// from the event's JSON (the pipeline hands them over so the indexer need not parse it back).
+pub fn assert_index_keys_agree(records: &[(usize, Normalized)]) {
+    use authtrail_store::index::{capture::capture, keys::extract};
+    for (line, n) in records {
+        let bytes = n.event.canonical_bytes();
+        let mut from_json = extract("source", &bytes);
+        from_json.values.pop(); // The source, which the entry adds.
+        assert_eq!(capture(&n.event), from_json, "line {line}: index keys");
+    }
+}
+
 /// Every event (mapped or unparsed) passes the OCSF schema check; unparsed events are OCSF's
 /// Base Event (class 0) under the name DESIGN.md gives them, "Unparsed".
 pub fn assert_conforms_to_ocsf(records: &[(usize, Normalized)]) {
+    assert_index_keys_agree(records);
     let Some(schema) = ocsf_schema() else {
         return;
     };

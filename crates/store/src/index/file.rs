@@ -83,7 +83,7 @@ pub fn write(path: &Path, parts: &Parts<'_>) -> Result<()> {
         }
         // Mostly zeros (absent) and repeats: deflate takes a column to a fraction.
         let start = body.len();
-        let mut enc = DeflateEncoder::new(&mut body, Compression::default());
+        let mut enc = DeflateEncoder::new(&mut body, Compression::fast());
         enc.write_all(&plain)
             .and_then(|_| enc.finish().map(|_| ()))
             .map_err(|e| StoreError::io("compress", path, e))?;
@@ -582,7 +582,8 @@ mod tests {
             };
             let source = format!("src{}", i % 2);
             let bytes = serde_json::to_vec(&ev).unwrap();
-            b.add(&extract(&source, &bytes), [i as u8; 32]);
+            b.add(&extract(&source, &bytes));
+            b.last_leaf = [i as u8; 32];
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("seg");

@@ -119,7 +119,7 @@ pub fn cidr_range(id: u8, net: &IpNet) -> (Vec<u8>, Vec<u8>) {
 
 /// What one event contributes to the index: each indexed path's value (the entry's source is
 /// path 0) and the event time. Values borrow from the event bytes where they can.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extracted<'a> {
     /// `(path id, value as text)`, at most one per path.
     pub values: Vec<(u8, Cow<'a, str>)>,
@@ -183,15 +183,16 @@ pub fn keys_of(x: &Extracted<'_>, mut each: impl FnMut(&[u8])) -> u64 {
 
 /// A node of the tree of indexed paths.
 #[derive(Debug, Default)]
-struct Trie {
+pub(super) struct Trie {
     children: Vec<(&'static str, Trie)>,
     /// The path id of the value at this node.
-    leaf: Option<u8>,
+    pub(super) leaf: Option<u8>,
     /// This node is the event's `time`.
-    time: bool,
+    pub(super) time: bool,
 }
 
-fn trie() -> &'static Trie {
+/// The root of the tree of indexed paths.
+pub(super) fn trie() -> &'static Trie {
     static TRIE: OnceLock<Trie> = OnceLock::new();
     TRIE.get_or_init(|| {
         let mut root = Trie::default();
@@ -222,7 +223,18 @@ fn trie() -> &'static Trie {
 }
 
 impl Trie {
-    fn child(&self, key: &str) -> Option<&Trie> {
+    /// A node with nothing indexed below it.
+    pub(super) fn empty() -> &'static Trie {
+        static EMPTY: Trie = Trie {
+            children: Vec::new(),
+            leaf: None,
+            time: false,
+        };
+        &EMPTY
+    }
+
+    /// The node below this one for member `key`, if that is on an indexed path.
+    pub(super) fn child(&self, key: &str) -> Option<&Trie> {
         self.children
             .iter()
             .find(|(k, _)| *k == key)

@@ -10,12 +10,14 @@
 //! A segment file records the leaf hash of its last entry; a file that does not match the log
 //! (another log, a changed field table) is discarded and rebuilt.
 
+pub mod capture;
 mod file;
 pub mod keys;
 pub mod plan;
 mod search;
 pub mod segment;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -30,11 +32,16 @@ pub use file::SegmentFile;
 pub use search::Indexed;
 pub use segment::{Builder, Column, SegmentRead, DEFAULT_SEGMENT_LEN};
 
+use keys::Extracted;
+
 /// Reads committed entry `seq` for indexing.
 pub type ReadEntry<'a> = &'a dyn Fn(u64) -> Result<StoredEntry>;
 
 /// Entries read per batch while catching up (the state lock is held only to key and add them).
 const BATCH: u64 = 1024;
+
+/// Most entries' keys waiting in the feed; past this, appended entries are read back instead.
+const FEED_MAX: usize = 32_768;
 
 /// The index of one data directory.
 pub struct Index {
@@ -44,6 +51,15 @@ pub struct Index {
     seg_len: u64,
     state: RwLock<State>,
     catching: Mutex<()>,
+    /// Keys of appended entries (by seq) that their appenders read from the typed events, so
+    /// the indexer takes them instead of reading and parsing the entries back.
+    feed: Mutex<BTreeMap<u64, Extracted<'static>>>,
+}
+
+/// An entry to add: its keys as handed over, or the entry read back.
+enum Pending {
+    Fed(Extracted<'static>),
+    Read(StoredEntry),
 }
 
 /// A full segment, as a query reads it.
@@ -111,6 +127,7 @@ impl Index {
                 seg_len,
             }),
             catching: Mutex::new(()),
+            feed: Mutex::new(BTreeMap::new()),
         };
         match index.load(size, read) {
             Ok(state) => {
@@ -258,22 +275,64 @@ impl Index {
             // Stop each batch at a segment boundary, so a full segment is frozen before more.
             let boundary = (from / seg_len + 1) * seg_len;
             let end = to.min(from + BATCH).min(boundary);
+            let mut fed = self.take_fed(from, end);
             let mut batch = Vec::with_capacity((end - from) as usize);
             for seq in from..end {
-                batch.push(read(seq)?);
+                batch.push(match fed.remove(&seq) {
+                    Some(keys) => Pending::Fed(keys),
+                    None => Pending::Read(read(seq)?),
+                });
             }
+            let last_leaf = match batch.last() {
+                Some(Pending::Read(entry)) => leaf_hash(&entry.header_bytes),
+                _ => leaf_hash(&read(end - 1)?.header_bytes),
+            };
             let mut state = self.write_state()?;
             if state.indexed() != from {
                 continue; // Cleared meanwhile.
             }
-            for entry in &batch {
-                let x = keys::extract(&entry.header.source, &entry.body.event);
-                state.tail.add(&x, leaf_hash(&entry.header_bytes));
+            for pending in &batch {
+                match pending {
+                    Pending::Fed(keys) => state.tail.add(keys),
+                    Pending::Read(entry) => {
+                        state
+                            .tail
+                            .add(&keys::extract(&entry.header.source, &entry.body.event));
+                    }
+                }
             }
+            state.tail.last_leaf = last_leaf;
             if state.tail.entries() == seg_len {
                 self.freeze(&mut state)?;
             }
         }
+    }
+
+    /// Hands over the keys of appended entries `first..`, `None` where an entry has none (it is
+    /// read back). Keys beyond what the feed holds are dropped, to be read back too.
+    pub fn feed(&self, first: u64, keys: impl IntoIterator<Item = Option<Extracted<'static>>>) {
+        let Ok(mut feed) = self.feed.lock() else {
+            return;
+        };
+        for (seq, keys) in (first..).zip(keys) {
+            if feed.len() >= FEED_MAX {
+                break;
+            }
+            if let Some(keys) = keys {
+                feed.insert(seq, keys);
+            }
+        }
+    }
+
+    /// The fed keys of `from..end`, dropping any older (their entries are indexed already).
+    fn take_fed(&self, from: u64, end: u64) -> BTreeMap<u64, Extracted<'static>> {
+        let Ok(mut feed) = self.feed.lock() else {
+            return BTreeMap::new();
+        };
+        let mut wanted = feed.split_off(&from);
+        let later = wanted.split_off(&end);
+        *feed = later;
+        wanted
     }
 
     /// Writes the full open segment to its file and moves the watermark past it.

@@ -2,8 +2,11 @@
 //! plan needs ([`SegmentRead`]), built in memory ([`Builder`]) and frozen into a write-once file.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
+use hashbrown::HashTable;
 use roaring::RoaringBitmap;
+use rustc_hash::FxBuildHasher;
 
 use super::keys::{keys_of, paths, Extracted};
 use crate::error::Result;
@@ -55,7 +58,7 @@ pub trait SegmentRead {
 /// A segment being filled, in memory: the index of the log's newest entries.
 #[derive(Debug)]
 pub struct Builder {
-    postings: HashMap<Vec<u8>, RoaringBitmap>,
+    postings: HashMap<Vec<u8>, RoaringBitmap, FxBuildHasher>,
     times: Vec<i64>,
     columns: Vec<ColumnBuilder>,
     cut: u64,
@@ -63,16 +66,73 @@ pub struct Builder {
     pub last_leaf: [u8; 32],
 }
 
-#[derive(Debug, Default)]
+/// A column being filled, with a table from each value to its ord (the value itself is kept
+/// once, in the column).
+#[derive(Default)]
 struct ColumnBuilder {
-    lookup: HashMap<String, u32>,
+    lookup: HashTable<u32>,
     column: Column,
+}
+
+impl std::fmt::Debug for ColumnBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ColumnBuilder")
+            .field("column", &self.column)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ColumnBuilder {
+    fn from_column(column: Column) -> ColumnBuilder {
+        let mut lookup = HashTable::with_capacity(column.values.len());
+        for (i, v) in column.values.iter().enumerate() {
+            let values = &column.values;
+            lookup.insert_unique(FxBuildHasher.hash_one(v.as_str()), i as u32 + 1, |&o| {
+                value_hash(values, o)
+            });
+        }
+        ColumnBuilder { lookup, column }
+    }
+
+    /// Sets the newest entry's value (its ord is 0 until then).
+    fn set_last(&mut self, value: &str) {
+        let hash = FxBuildHasher.hash_one(value);
+        let values = &mut self.column.values;
+        let ord = match self
+            .lookup
+            .find(hash, |&o| value_at(values, o) == Some(value))
+        {
+            Some(&ord) => ord,
+            None => {
+                values.push(value.to_string());
+                let ord = values.len() as u32;
+                let values = &*values;
+                self.lookup
+                    .insert_unique(hash, ord, |&o| value_hash(values, o));
+                ord
+            }
+        };
+        if let Some(last) = self.column.ords.last_mut() {
+            *last = ord;
+        }
+    }
+}
+
+/// The value with ord `ord` (1-based).
+fn value_at(values: &[String], ord: u32) -> Option<&str> {
+    let i = usize::try_from(ord).ok()?.checked_sub(1)?;
+    values.get(i).map(String::as_str)
+}
+
+/// The hash of the value with ord `ord`.
+fn value_hash(values: &[String], ord: u32) -> u64 {
+    FxBuildHasher.hash_one(value_at(values, ord).unwrap_or(""))
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
-            postings: HashMap::new(),
+            postings: HashMap::default(),
             times: Vec::new(),
             columns: (0..paths().len())
                 .map(|_| ColumnBuilder::default())
@@ -84,8 +144,8 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// Adds the next entry (offset = entries added so far).
-    pub fn add(&mut self, x: &Extracted<'_>, leaf: [u8; 32]) {
+    /// Adds the next entry (offset = entries added so far); the caller sets `last_leaf`.
+    pub fn add(&mut self, x: &Extracted<'_>) {
         let offset = self.times.len() as u32;
         let postings = &mut self.postings;
         self.cut |= keys_of(x, |key| match postings.get_mut(key) {
@@ -103,23 +163,10 @@ impl Builder {
             col.column.ords.push(0);
         }
         for (id, value) in &x.values {
-            let Some(col) = self.columns.get_mut(usize::from(*id)) else {
-                continue;
-            };
-            let ord = match col.lookup.get(value.as_ref()) {
-                Some(&ord) => ord,
-                None => {
-                    col.column.values.push(value.to_string());
-                    let ord = col.column.values.len() as u32;
-                    col.lookup.insert(value.to_string(), ord);
-                    ord
-                }
-            };
-            if let Some(last) = col.column.ords.last_mut() {
-                *last = ord;
+            if let Some(col) = self.columns.get_mut(usize::from(*id)) {
+                col.set_last(value);
             }
         }
-        self.last_leaf = leaf;
     }
 
     /// A builder holding what a saved segment file holds (to go on filling it).
@@ -133,13 +180,7 @@ impl Builder {
         };
         for id in 0..paths().len() {
             let column = seg.column(u8::try_from(id).unwrap_or(u8::MAX))?;
-            let lookup = column
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.clone(), i as u32 + 1))
-                .collect();
-            b.columns.push(ColumnBuilder { lookup, column });
+            b.columns.push(ColumnBuilder::from_column(column));
         }
         Ok(b)
     }
