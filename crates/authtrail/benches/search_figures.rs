@@ -354,12 +354,22 @@ fn feed<W: Borrow<Window>>(
         Some(f) => (Some(&mut f.raw), Some(&mut f.ocsf)),
         None => (None, None),
     };
+    // The pipeline hands index keys over only to a log that keeps an index, so the unindexed
+    // baseline does not pay for them.
+    let index_keys = log.index().is_some();
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || -> Result<()> {
             let config = Arc::new(ParseConfig::default());
             let mut normalizers: Vec<Normalizer> = SOURCES
                 .iter()
                 .map(|s| Normalizer::new(s.format(), config.clone()))
+                .map(|n| {
+                    if index_keys {
+                        n
+                    } else {
+                        n.without_index_keys()
+                    }
+                })
                 .collect();
             let mut raw_files = raw_files;
             for w in windows {

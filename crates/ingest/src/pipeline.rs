@@ -118,6 +118,8 @@ pub struct Normalizer {
     ctx: ParseContext,
     /// How OTLP bodies are encoded, when the caller knows (HTTP's `Content-Type`).
     otlp_encoding: Option<Encoding>,
+    /// Hand each entry's index keys over with it (see `PreparedEntry::with_index_keys_of`).
+    index_keys: bool,
 }
 
 /// One record normalized: the event, the parser that made it, and why it is unparsed if it is.
@@ -138,7 +140,14 @@ impl Normalizer {
             format,
             ctx: ParseContext::new(config, 0),
             otlp_encoding: None,
+            index_keys: true,
         }
+    }
+
+    /// Prepare entries without their index keys, for a log kept without a search index.
+    pub fn without_index_keys(mut self) -> Self {
+        self.index_keys = false;
+        self
     }
 
     /// Read OTLP bodies as `encoding` rather than telling it from each body.
@@ -313,7 +322,7 @@ impl Normalizer {
             summary.count(&normalized.event, normalized.parser);
             work.push((record, normalized.event, salt));
         }
-        let entries = encode_all(&work, source, received_at_ns)?;
+        let entries = encode_all(&work, source, received_at_ns, self.index_keys)?;
         Ok(PreparedBatch { entries, summary })
     }
 
@@ -452,6 +461,7 @@ fn encode_all(
     work: &[(Record<'_>, Event, authtrail_ledger::entry::Salt)],
     source: &str,
     received_at_ns: i64,
+    index_keys: bool,
 ) -> Result<Vec<PreparedEntry>, IngestError> {
     let encode = |items: &[(Record<'_>, Event, authtrail_ledger::entry::Salt)]| {
         items
@@ -465,7 +475,10 @@ fn encode_all(
                     &event.canonical_bytes(),
                     record.raw,
                 )
-                .map(|entry| entry.with_index_keys_of(event))
+                .map(|entry| match index_keys {
+                    true => entry.with_index_keys_of(event),
+                    false => entry,
+                })
                 .map_err(|e| IngestError::InvalidRequest(format!("line {}: {e}", record.line)))
             })
             .collect::<Result<Vec<_>, _>>()
