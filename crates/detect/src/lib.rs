@@ -1,4 +1,16 @@
 //! Streaming detection engine, rule format, built-in rules and alert outputs (DESIGN.md §2).
 //!
-//! Empty until the real-time detection issue lands; it compiles so the workspace shows the layer.
+//! [`Rules`] loads rules from YAML (the built-ins, [`BUILTIN_YAML`], overridden by a user file;
+//! docs/RULES.md is the format); [`Engine`] feeds committed events through them one at a time
+//! and answers the [`Alert`]s each one raises; [`Alert::to_ocsf`] is an OCSF Detection Finding.
 #![forbid(unsafe_code)]
+
+pub mod alert;
+pub mod engine;
+mod finding;
+pub mod rule;
+mod window;
+
+pub use alert::Alert;
+pub use engine::{Engine, DEFAULT_LATENESS_MS};
+pub use rule::{Distinct, Rule, RuleError, Rules, Severity, BUILTIN_FILE, BUILTIN_YAML};

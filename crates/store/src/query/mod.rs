@@ -16,7 +16,7 @@ use std::fmt;
 
 pub use ast::{Expr, Op, Pipe, Term, Value};
 pub use eval::Tally;
-pub use fields::{Field, FieldSpec, Kind, FIELDS};
+pub use fields::{suggestions, Field, FieldSpec, Kind, FIELDS};
 
 /// Resolves a time as `since=`/`until=` take it (`24h`, an RFC 3339 timestamp, a date) to ms
 /// since the epoch, durations counting back from `now_ms`; `None` if it is not one.

@@ -1,0 +1,171 @@
+//! The engine: every event through every rule, per-group windows, alerts as they fire.
+//!
+//! Time is event time (the OCSF `time`, ms). The watermark is the newest event time seen. An
+//! event at most `lateness` behind the watermark is counted at its own time, in the windows it
+//! belongs to; an older one is not dropped but counted as of the watermark (as if it had just
+//! arrived), so it still adds to counts and evidence. Groups that no event (late or not) can
+//! still join are forgotten. The same events in the same order give the same alerts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use authtrail_model::validate::UNKNOWN_NAME;
+use authtrail_store::query::{Field, Record};
+
+use crate::alert::{Alert, EVIDENCE_CAP};
+use crate::rule::Rule;
+use crate::window::{Entry, GroupWindow, Snapshot};
+
+/// How late an event may be and still be counted at its own time: 60 s.
+pub const DEFAULT_LATENESS_MS: i64 = 60_000;
+
+/// How many events pass between sweeps for idle groups.
+const SWEEP_EVERY: u64 = 4096;
+
+/// The streaming detection engine over a fixed set of rules.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<Rule>,
+    /// Per rule: the window of each group key.
+    groups: Vec<HashMap<Box<[String]>, GroupWindow>>,
+    lateness_ms: i64,
+    watermark: Option<i64>,
+    observed: u64,
+}
+
+impl Engine {
+    /// An engine over `rules` with the default lateness.
+    pub fn new(rules: impl IntoIterator<Item = Rule>) -> Engine {
+        Engine::with_lateness(rules, DEFAULT_LATENESS_MS)
+    }
+
+    /// An engine over `rules` counting events up to `lateness_ms` late at their own time.
+    pub fn with_lateness(rules: impl IntoIterator<Item = Rule>, lateness_ms: i64) -> Engine {
+        let rules: Vec<Rule> = rules.into_iter().collect();
+        let groups = rules.iter().map(|_| HashMap::new()).collect();
+        Engine {
+            rules,
+            groups,
+            lateness_ms: lateness_ms.max(0),
+            watermark: None,
+            observed: 0,
+        }
+    }
+
+    /// The rules the engine runs.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// How many (rule, group) windows are held.
+    pub fn group_count(&self) -> usize {
+        self.groups.iter().map(HashMap::len).sum()
+    }
+
+    /// Feeds one committed event; answers the alerts it raises, in rule order.
+    pub fn observe(&mut self, record: &Record<'_>) -> Vec<Alert> {
+        let time = record.event.get("time").and_then(serde_json::Value::as_i64);
+        let watermark = match (self.watermark, time) {
+            (Some(w), Some(t)) => w.max(t),
+            (Some(w), None) => w,
+            (None, t) => t.unwrap_or(0),
+        };
+        // Counted at its own time when at most `lateness` behind, else as of the watermark.
+        let t = time
+            .filter(|t| *t >= watermark.saturating_sub(self.lateness_ms))
+            .unwrap_or(watermark);
+        self.watermark = Some(watermark);
+        self.observed += 1;
+
+        let mut alerts = Vec::new();
+        for (rule, groups) in self.rules.iter().zip(self.groups.iter_mut()) {
+            if !rule.filter.matches(record) {
+                continue;
+            }
+            let Some(key) = group_key(rule, record) else {
+                continue;
+            };
+            let values = rule
+                .distinct
+                .iter()
+                .map(|d| value_of(d.field, record).map(Arc::from))
+                .collect();
+            let entry = Entry {
+                t,
+                seq: record.seq,
+                values,
+            };
+            let window = groups
+                .entry(key.clone())
+                .or_insert_with(|| GroupWindow::new(rule));
+            if let Some(snapshot) = window.observe(rule, entry, EVIDENCE_CAP) {
+                alerts.push(make_alert(rule, &key, snapshot));
+            }
+            window.trim(rule.window_ms, self.lateness_ms);
+        }
+        if self.observed.is_multiple_of(SWEEP_EVERY) {
+            self.sweep();
+        }
+        alerts
+    }
+
+    /// Forgets the groups no event can still join.
+    pub fn sweep(&mut self) {
+        let Some(now) = self.watermark else {
+            return;
+        };
+        let lateness = self.lateness_ms;
+        for (rule, groups) in self.rules.iter().zip(self.groups.iter_mut()) {
+            groups.retain(|_, w| !w.idle(rule, now, lateness));
+        }
+    }
+}
+
+/// A field's value in a record: the first one present, not empty and not the unknown user.
+fn value_of(field: Field, record: &Record<'_>) -> Option<String> {
+    field
+        .read(record)
+        .into_iter()
+        .next()
+        .filter(|v| !v.is_empty() && v != UNKNOWN_NAME)
+        .map(|v| v.into_owned())
+}
+
+/// The record's group key for `rule`, or `None` when a `group_by` field has no usable value.
+fn group_key(rule: &Rule, record: &Record<'_>) -> Option<Box<[String]>> {
+    rule.group_by
+        .iter()
+        .map(|f| value_of(*f, record))
+        .collect::<Option<Vec<_>>>()
+        .map(Vec::into_boxed_slice)
+}
+
+/// The alert for a snapshot of `rule`'s window for `key`.
+fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
+    let group: Vec<(String, String)> = rule
+        .group_by
+        .iter()
+        .zip(key)
+        .map(|(f, v)| (f.name().to_string(), v.clone()))
+        .collect();
+    let distinct = rule
+        .distinct
+        .iter()
+        .zip(&s.distinct)
+        .map(|(d, n)| (d.field.name().to_string(), *n))
+        .collect();
+    Alert {
+        uid: Alert::make_uid(&rule.id, &group, s.start),
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        description: rule.description.clone(),
+        severity: rule.severity,
+        group,
+        window_start_ms: s.start,
+        window_end_ms: s.end,
+        count: s.count,
+        distinct,
+        evidence: s.seqs,
+        evidence_total: s.count,
+    }
+}

@@ -1,0 +1,387 @@
+//! Loading rule files: strict reading, per-field checks, built-ins overridden by id, and the
+//! final check that every enabled rule is complete.
+
+use std::path::Path;
+
+use authtrail_store::query::{suggestions, Field, Query};
+use serde_saphyr::Spanned;
+
+use super::raw::{IdsFile, RawDistinct, RawFile, RawRule};
+use super::{duration, Distinct, Rule, RuleError, Severity};
+
+/// The name the built-in rules go by in errors.
+pub const BUILTIN_FILE: &str = "builtin.yaml";
+
+/// The built-in rules (crates/detect/rules/builtin.yaml), in the rule file format.
+pub const BUILTIN_YAML: &str = include_str!("../../rules/builtin.yaml");
+
+/// The enabled rules, in order: built-ins first (in file order), then rules new in later files.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    rules: Vec<Rule>,
+}
+
+/// A rule as one file gives it, each key checked but not yet known to be complete.
+#[derive(Clone, Default)]
+struct Partial {
+    id: String,
+    file: String,
+    line: u32,
+    enabled: Option<bool>,
+    title: Option<String>,
+    severity: Option<Severity>,
+    description: Option<String>,
+    filter: Option<Query>,
+    group_by: Option<Vec<Field>>,
+    window_ms: Option<i64>,
+    count: Option<u64>,
+    distinct: Option<(Vec<Distinct>, u64)>,
+    suppress_ms: Option<i64>,
+}
+
+impl Rules {
+    /// The built-in rules alone.
+    pub fn builtin() -> Result<Rules, RuleError> {
+        Rules::from_sources(&[(BUILTIN_FILE, BUILTIN_YAML)])
+    }
+
+    /// The built-in rules, overridden by a user file `(name, text)` when given: a user rule with
+    /// a built-in's id replaces the keys it gives (`enabled: false` disables it); others add.
+    pub fn load(user: Option<(&str, &str)>) -> Result<Rules, RuleError> {
+        match user {
+            Some(file) => Rules::from_sources(&[(BUILTIN_FILE, BUILTIN_YAML), file]),
+            None => Rules::builtin(),
+        }
+    }
+
+    /// The built-in rules overridden by the rule file at `path` (named in errors as given).
+    pub fn load_file(path: &Path) -> Result<Rules, RuleError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| RuleError {
+            file: name.clone(),
+            line: None,
+            rule: None,
+            field: None,
+            message: e.to_string(),
+        })?;
+        Rules::load(Some((&name, &text)))
+    }
+
+    /// Rules from files `(name, text)` in order, each later one overriding earlier ones by id.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Rules, RuleError> {
+        let mut merged: Vec<Partial> = Vec::new();
+        for (name, text) in sources {
+            let mut seen: Vec<String> = Vec::new();
+            for partial in read_file(name, text)? {
+                if seen.contains(&partial.id) {
+                    return Err(err(
+                        &partial,
+                        None,
+                        "a rule with this id is already in this file",
+                    ));
+                }
+                seen.push(partial.id.clone());
+                match merged.iter_mut().find(|m| m.id == partial.id) {
+                    Some(old) => old.override_with(partial),
+                    None => merged.push(partial),
+                }
+            }
+        }
+        let rules = merged
+            .into_iter()
+            .filter(|p| p.enabled != Some(false))
+            .map(Partial::finish)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Rules { rules })
+    }
+
+    /// The enabled rules.
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter()
+    }
+
+    /// The enabled rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// How many rules are enabled.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether no rule is enabled.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules, for the engine.
+    pub fn into_vec(self) -> Vec<Rule> {
+        self.rules
+    }
+}
+
+/// An error about a rule (at its first line unless `line` says otherwise).
+fn err(p: &Partial, field: Option<&str>, message: impl Into<String>) -> RuleError {
+    RuleError {
+        file: p.file.clone(),
+        line: Some(p.line),
+        rule: Some(p.id.clone()),
+        field: field.map(String::from),
+        message: message.into(),
+    }
+}
+
+/// An error at a value's own line.
+fn err_at<T>(p: &Partial, at: &Spanned<T>, field: &str, message: impl Into<String>) -> RuleError {
+    let line = at.referenced.line();
+    RuleError {
+        line: Some(if line > 0 { line as u32 } else { p.line }),
+        ..err(p, Some(field), message)
+    }
+}
+
+/// Reads one file strictly and checks each rule's keys.
+fn read_file(name: &str, text: &str) -> Result<Vec<Partial>, RuleError> {
+    let file: RawFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(name, text, &e))?;
+    file.rules
+        .into_iter()
+        .map(|r| {
+            let line = r.referenced.line() as u32;
+            check_rule(name, line, r.value)
+        })
+        .collect()
+}
+
+/// Checks the keys a rule gives.
+fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError> {
+    let mut p = Partial {
+        id: raw.id.value.clone(),
+        file: file.to_string(),
+        line,
+        enabled: raw.enabled,
+        title: raw.title,
+        severity: raw.severity,
+        description: raw.description,
+        count: raw.count,
+        ..Partial::default()
+    };
+    if p.id.trim().is_empty() {
+        return Err(err_at(&p, &raw.id, "id", "must not be empty"));
+    }
+    if let Some(filter) = &raw.filter {
+        p.filter = Some(check_filter(&p, filter)?);
+    }
+    if let Some(fields) = &raw.group_by {
+        let looked: Result<Vec<Field>, RuleError> = fields
+            .iter()
+            .map(|f| lookup_field(&p, f, "group_by"))
+            .collect();
+        p.group_by = Some(looked?);
+    }
+    if let Some(w) = &raw.window {
+        p.window_ms = Some(check_duration(&p, w, "window")?);
+    }
+    if let Some(s) = &raw.suppress {
+        p.suppress_ms = Some(check_duration(&p, s, "suppress")?);
+    }
+    if p.count == Some(0) {
+        return Err(err(&p, Some("count"), "must be at least 1"));
+    }
+    if let Some(list) = raw.distinct {
+        if list.0.is_empty() {
+            return Err(err(
+                &p,
+                Some("distinct"),
+                "an empty list (give at least one condition)",
+            ));
+        }
+        let mut conds = Vec::new();
+        let mut min_count = 0;
+        for d in &list.0 {
+            let (cond, mc) = check_distinct(&p, d)?;
+            conds.push(cond);
+            min_count = min_count.max(mc);
+        }
+        p.distinct = Some((conds, min_count));
+    }
+    Ok(p)
+}
+
+/// A `filter:` parsed by the query language, without time bounds or a pipe.
+fn check_filter(p: &Partial, filter: &Spanned<String>) -> Result<Query, RuleError> {
+    let q = Query::parse_at(&filter.value, 0)
+        .map_err(|e| err_at(p, filter, "filter", format!("{e} in {:?}", filter.value)))?;
+    if q.since_ms.is_some() || q.until_ms.is_some() {
+        return Err(err_at(
+            p,
+            filter,
+            "filter",
+            "since/until are not allowed in a rule filter (the rule's window bounds time)",
+        ));
+    }
+    if q.pipe.is_some() {
+        return Err(err_at(
+            p,
+            filter,
+            "filter",
+            "a pipe is not allowed in a rule filter (group_by and the condition aggregate)",
+        ));
+    }
+    Ok(q)
+}
+
+/// A query field name, or an error naming close and valid names.
+fn lookup_field(p: &Partial, name: &Spanned<String>, key: &str) -> Result<Field, RuleError> {
+    if let Some(f) = Field::lookup(&name.value) {
+        return Ok(f);
+    }
+    let close = suggestions(&name.value);
+    let hint = if close.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", close.join(", "))
+    };
+    let valid: Vec<&str> = Field::all().map(Field::name).collect();
+    Err(err_at(
+        p,
+        name,
+        key,
+        format!(
+            "unknown field {:?}{hint}; valid fields: {}",
+            name.value,
+            valid.join(", ")
+        ),
+    ))
+}
+
+/// A duration key, in ms.
+fn check_duration(p: &Partial, text: &Spanned<String>, key: &str) -> Result<i64, RuleError> {
+    duration::parse(&text.value).ok_or_else(|| {
+        err_at(
+            p,
+            text,
+            key,
+            format!(
+                "invalid duration {:?} (a whole number and ms, s, m, h or d: 30s, 10m, 24h)",
+                text.value
+            ),
+        )
+    })
+}
+
+/// One `distinct:` condition and its `min_count`.
+fn check_distinct(p: &Partial, d: &RawDistinct) -> Result<(Distinct, u64), RuleError> {
+    let field = lookup_field(p, &d.field, "distinct.field")?;
+    if d.min == 0 {
+        return Err(err_at(p, &d.field, "distinct.min", "must be at least 1"));
+    }
+    if d.max_per_value == Some(0) {
+        return Err(err_at(
+            p,
+            &d.field,
+            "distinct.max_per_value",
+            "must be at least 1",
+        ));
+    }
+    let cond = Distinct {
+        field,
+        min: d.min,
+        max_per_value: d.max_per_value,
+    };
+    Ok((cond, d.min_count.unwrap_or(0)))
+}
+
+impl Partial {
+    /// Takes every key `later` gives; its file and line become the rule's.
+    fn override_with(&mut self, later: Partial) {
+        self.file = later.file;
+        self.line = later.line;
+        macro_rules! take {
+            ($($k:ident),*) => { $( if later.$k.is_some() { self.$k = later.$k; } )* };
+        }
+        take!(
+            enabled,
+            title,
+            severity,
+            description,
+            filter,
+            group_by,
+            window_ms,
+            count,
+            distinct,
+            suppress_ms
+        );
+    }
+
+    /// The complete rule, or an error naming the first missing key.
+    fn finish(self) -> Result<Rule, RuleError> {
+        let missing = |key: &str| err(&self, Some(key), "missing (an enabled rule needs it)");
+        let title = self.title.clone().ok_or_else(|| missing("title"))?;
+        let severity = self.severity.ok_or_else(|| missing("severity"))?;
+        let filter = self.filter.clone().ok_or_else(|| missing("filter"))?;
+        let window_ms = self.window_ms.ok_or_else(|| missing("window"))?;
+        let (distinct, distinct_min_count) = self.distinct.clone().unwrap_or_default();
+        if self.count.is_none() && distinct.is_empty() {
+            return Err(err(
+                &self,
+                None,
+                "no condition: give count, distinct, or both",
+            ));
+        }
+        Ok(Rule {
+            title,
+            severity,
+            description: self.description.clone().unwrap_or_default(),
+            filter,
+            group_by: self.group_by.clone().unwrap_or_default(),
+            window_ms,
+            min_count: self.count.unwrap_or(0).max(distinct_min_count),
+            distinct,
+            suppress_ms: self.suppress_ms.unwrap_or(window_ms),
+            id: self.id,
+        })
+    }
+}
+
+/// A strict-reading error, with the rule it falls in and the key on its line when known.
+fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> RuleError {
+    let line = e.location().map(|l| l.line()).filter(|l| *l > 0);
+    let mut message = e.without_snippet().to_string();
+    if let Some(cut) = message.rfind(" at line ") {
+        message.truncate(cut);
+    }
+    let rule = line.and_then(|l| rule_at_line(text, l));
+    // The key on the error's line, unless the message is about another key (or names it).
+    let field = line
+        .and_then(|l| key_on_line(text, l))
+        .filter(|k| !message.contains(&format!("`{k}`")) && !message.contains("missing field"));
+    RuleError {
+        file: file.to_string(),
+        line: line.map(|l| l as u32),
+        rule,
+        field,
+        message,
+    }
+}
+
+/// The id of the rule whose mapping starts last at or before `line`, read leniently.
+fn rule_at_line(text: &str, line: u64) -> Option<String> {
+    let ids: IdsFile = serde_saphyr::from_str(text).ok()?;
+    ids.rules
+        .iter()
+        .rev()
+        .find(|r| r.referenced.line() <= line)
+        .and_then(|r| r.value.id.clone())
+}
+
+/// The mapping key written on `line` (`  window: 10x` gives `window`).
+fn key_on_line(text: &str, line: u64) -> Option<String> {
+    let src = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let src = src.trim_start().trim_start_matches("- ").trim_start();
+    let (key, _) = src.split_once(':')?;
+    let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ok.then(|| key.to_string())
+}

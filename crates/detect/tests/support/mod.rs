@@ -1,0 +1,86 @@
+//! Shared by the engine tests: events shaped as the parsers write them, engines over built-ins.
+
+#![allow(dead_code)]
+
+use authtrail_detect::{Alert, Engine, Rules};
+use authtrail_store::query::Record;
+use serde_json::{json, Value};
+
+/// 2026-11-27T00:00:00Z, ms.
+pub const T0: i64 = 1_795_737_600_000;
+/// One second, ms.
+pub const S: i64 = 1_000;
+/// One minute, ms.
+pub const M: i64 = 60_000;
+
+/// An event to feed: its seq and OCSF JSON.
+#[derive(Clone, Debug)]
+pub struct Ev {
+    pub seq: u64,
+    pub event: Value,
+}
+
+/// An sshd-style Authentication Logon with `status_id` 2 (Failure) or 1 (Success), as in the
+/// ingest snapshots (`user` None gives the model's unknown-user placeholder).
+pub fn logon(seq: u64, t: i64, user: Option<&str>, ip: &str, ok: bool) -> Ev {
+    let (status_id, status) = if ok { (1, "Success") } else { (2, "Failure") };
+    let user = match user {
+        Some(name) => json!({"name": name}),
+        None => json!({"name": "(unknown)", "type": "Unknown", "type_id": 0}),
+    };
+    Ev {
+        seq,
+        event: json!({
+            "class_uid": 3002, "class_name": "Authentication", "category_uid": 3,
+            "category_name": "Identity & Access Management", "activity_id": 1,
+            "activity_name": "Logon", "type_uid": 300201, "type_name": "Authentication: Logon",
+            "time": t, "severity_id": 2, "severity": "Low", "status_id": status_id,
+            "status": status,
+            "metadata": {"product": {"name": "OpenSSH", "vendor_name": "OpenBSD"},
+                         "version": "1.6.0"},
+            "user": user, "src_endpoint": {"ip": ip, "port": 53502},
+            "service": {"name": "sshd"},
+        }),
+    }
+}
+
+/// A failed logon.
+pub fn fail(seq: u64, t: i64, user: &str, ip: &str) -> Ev {
+    logon(seq, t, Some(user), ip, false)
+}
+
+/// An engine running only the built-in rule `id`.
+pub fn engine_for(id: &str) -> Engine {
+    let rule = Rules::builtin()
+        .unwrap()
+        .get(id)
+        .unwrap_or_else(|| panic!("no built-in {id}"))
+        .clone();
+    Engine::new([rule])
+}
+
+/// Feeds `events` in order; every alert raised.
+pub fn run(engine: &mut Engine, events: &[Ev]) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for e in events {
+        out.extend(engine.observe(&Record {
+            seq: e.seq,
+            source: "sshd",
+            event: &e.event,
+        }));
+    }
+    out
+}
+
+/// Runs the built-in `id` alone over `events`.
+pub fn alerts(id: &str, events: &[Ev]) -> Vec<Alert> {
+    run(&mut engine_for(id), events)
+}
+
+/// Events built from `(t, user, ip)` triples, seqs from 1.
+pub fn failures(spec: impl IntoIterator<Item = (i64, String, String)>) -> Vec<Ev> {
+    spec.into_iter()
+        .enumerate()
+        .map(|(i, (t, user, ip))| fail(i as u64 + 1, t, &user, &ip))
+        .collect()
+}
