@@ -13,6 +13,16 @@ fn error(text: &str) -> String {
     }
 }
 
+/// The error for GOOD with `from` replaced by `to`; it must start with `prefix`.
+fn refused(from: &str, to: &str, prefix: &str) -> String {
+    let e = error(&GOOD.replace(from, to));
+    assert!(
+        e.starts_with(prefix),
+        "{e}\nexpected to start with {prefix}"
+    );
+    e
+}
+
 const GOOD: &str = "rules:
   - id: brute-force-ip
     title: t
@@ -52,22 +62,20 @@ fn bad_duration_names_file_line_rule_and_key() {
 
 #[test]
 fn unknown_key_is_refused_with_its_line() {
-    let text = GOOD.replace("count: 10", "count: 10\n    treshold: 5");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:9: rule \"brute-force-ip\": "),
-        "{e}"
+    let e = refused(
+        "count: 10",
+        "count: 10\n    treshold: 5",
+        "rules.yaml:9: rule \"brute-force-ip\": ",
     );
     assert!(e.contains("treshold"), "{e}");
 }
 
 #[test]
 fn unknown_field_names_the_valid_ones() {
-    let text = GOOD.replace("group_by: [ip]", "group_by: [usr]");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:6: rule \"brute-force-ip\": group_by: unknown field \"usr\" (did you mean user"),
-        "{e}"
+    let e = refused(
+        "group_by: [ip]",
+        "group_by: [usr]",
+        "rules.yaml:6: rule \"brute-force-ip\": group_by: unknown field \"usr\" (did you mean user",
     );
     assert!(e.contains("valid fields: time, user,"), "{e}");
     let text = GOOD.replace("count: 10", "distinct: {field: nope, min: 3}");
@@ -82,23 +90,20 @@ fn unknown_field_names_the_valid_ones() {
 
 #[test]
 fn filter_syntax_error_and_pipe_and_since_are_refused() {
-    let text = GOOD.replace("status=failure", "status=failure (");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:5: rule \"brute-force-ip\": filter: column"),
-        "{e}"
+    refused(
+        "status=failure",
+        "status=failure (",
+        "rules.yaml:5: rule \"brute-force-ip\": filter: column",
     );
-    let text = GOOD.replace("status=failure", "status=failure | count by user");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:5: rule \"brute-force-ip\": filter: a pipe is not allowed"),
-        "{e}"
+    refused(
+        "status=failure",
+        "status=failure | count by user",
+        "rules.yaml:5: rule \"brute-force-ip\": filter: a pipe is not allowed",
     );
-    let text = GOOD.replace("status=failure", "status=failure since=1h");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:5: rule \"brute-force-ip\": filter: since/until are not allowed"),
-        "{e}"
+    refused(
+        "status=failure",
+        "status=failure since=1h",
+        "rules.yaml:5: rule \"brute-force-ip\": filter: since/until are not allowed",
     );
     let text = GOOD.replace("status=failure", "stat=failure");
     let e = error(&text);
@@ -107,17 +112,15 @@ fn filter_syntax_error_and_pipe_and_since_are_refused() {
 
 #[test]
 fn wrong_types_and_bad_severity_name_their_key() {
-    let text = GOOD.replace("count: 10", "count: many");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:8: rule \"brute-force-ip\": count: "),
-        "{e}"
+    refused(
+        "count: 10",
+        "count: many",
+        "rules.yaml:8: rule \"brute-force-ip\": count: ",
     );
-    let text = GOOD.replace("severity: high", "severity: severe");
-    let e = error(&text);
-    assert!(
-        e.starts_with("rules.yaml:4: rule \"brute-force-ip\": "),
-        "{e}"
+    let e = refused(
+        "severity: high",
+        "severity: severe",
+        "rules.yaml:4: rule \"brute-force-ip\": ",
     );
     assert!(e.contains("severe"), "{e}");
 }

@@ -101,6 +101,15 @@ impl<'t, 'o> Capture<'t, 'o> {
 
 type Result<T> = std::result::Result<T, CaptureError>;
 
+/// `Serializer` methods for the integer kinds that i128 holds: each is read as that i128.
+macro_rules! integers_as_i128 {
+    ($($method:ident: $kind:ty),*) => {$(
+        fn $method(self, v: $kind) -> Result<()> {
+            self.serialize_i128(v.into())
+        }
+    )*};
+}
+
 impl<'t, 'o> ser::Serializer for Capture<'t, 'o> {
     type Ok = ();
     type Error = CaptureError;
@@ -116,22 +125,16 @@ impl<'t, 'o> ser::Serializer for Capture<'t, 'o> {
         self.text(|| v.to_string());
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.signed(v.into());
-        Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.signed(v.into());
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.signed(v.into());
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.signed(v);
-        Ok(())
-    }
+    integers_as_i128!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64
+    );
     fn serialize_i128(self, v: i128) -> Result<()> {
         // JSON reads an integer back as i64 or u64 where it fits, else as a float.
         match (i64::try_from(v), u64::try_from(v)) {
@@ -141,28 +144,9 @@ impl<'t, 'o> ser::Serializer for Capture<'t, 'o> {
         }
         Ok(())
     }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.signed(v.into());
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.signed(v.into());
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.signed(v.into());
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        match i64::try_from(v) {
-            Ok(v) => self.signed(v),
-            Err(_) => self.unsigned(v),
-        }
-        Ok(())
-    }
     fn serialize_u128(self, v: u128) -> Result<()> {
-        match u64::try_from(v) {
-            Ok(v) => self.serialize_u64(v),
+        match i128::try_from(v) {
+            Ok(v) => self.serialize_i128(v),
             Err(_) => {
                 self.float(v as f64);
                 Ok(())
@@ -373,6 +357,15 @@ skip_elements!(
     SerializeTupleVariant::serialize_field
 );
 
+/// `Serializer` methods for scalar keys that JSON writes as their decimal or `true`/`false` text.
+macro_rules! key_as_text {
+    ($($method:ident: $kind:ty),*) => {$(
+        fn $method(self, v: $kind) -> Result<String> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
 /// A map key as the text JSON writes for it (strings, chars, integers, booleans); any other
 /// kind of key is refused, and its value skipped.
 struct KeyText;
@@ -394,39 +387,19 @@ impl ser::Serializer for KeyText {
     fn serialize_char(self, v: char) -> Result<String> {
         Ok(v.to_string())
     }
-    fn serialize_bool(self, v: bool) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<String> {
-        Ok(v.to_string())
-    }
+    key_as_text!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
     fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<String> {
         Ok(v.to_string())
     }
