@@ -2,13 +2,15 @@
 //! the few fields its parser maps, strings borrowed from the input when they have no escapes,
 //! everything else skipped unbuilt. A field of an unexpected type reads as absent (as
 //! `Value::as_str` would answer), never as an error, so only invalid JSON refuses a record.
-//! A key given twice: the last one counts.
+//! A key given twice: the last one counts, unless the reader takes it with [`first`].
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 /// The `visit_*` methods of a lenient visitor for the JSON kinds it does not read: each skips
 /// the value (nested ones unread) and answers `$absent`.
@@ -92,6 +94,46 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
+/// A scalar as text: a string as given (borrowed when it has no escapes), a number or a boolean
+/// written out (`3`, `1.5`, `true`); `None` for null, arrays and objects (which are skipped).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scalar<'a>(pub Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Option<Cow<'de, str>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            absent_otherwise!(None; unit seq map);
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Borrowed(if v { "true" } else { "false" })))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                TextVisitor.visit_borrowed_str(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                TextVisitor.visit_str(v)
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                TextVisitor.visit_string(v)
+            }
+        }
+        d.deserialize_any(ScalarVisitor).map(Scalar)
+    }
+}
+
 /// A number (integer or not) as `f64`, or `None` for any other JSON value.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Number(pub Option<f64>);
@@ -120,9 +162,91 @@ impl<'de> Deserialize<'de> for Number {
 }
 
 /// A JSON object read into `T` field by field: what `T` takes of each key.
-pub trait Fields<'de>: Default {
+pub trait Fields<'de> {
     /// Read `key`'s value from `map` when `T` maps it (and say so); `false` skips the value.
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// Read `map`'s next value into `slot` unless a value is there already, for readers where the
+/// first of a repeated key counts; `false` (the value left for the caller to skip) when one is.
+pub fn first<'de, T, A>(slot: &mut Option<T>, map: &mut A) -> Result<bool, A::Error>
+where
+    T: Deserialize<'de>,
+    A: MapAccess<'de>,
+{
+    if slot.is_some() {
+        return Ok(false);
+    }
+    *slot = Some(map.next_value()?);
+    Ok(true)
+}
+
+/// Read every field of an object into `out` ([`Fields::field`]), skipping what it does not take.
+pub fn read_fields<'de, T, A>(out: &mut T, mut map: A) -> Result<(), A::Error>
+where
+    T: Fields<'de>,
+    A: MapAccess<'de>,
+{
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        if !out.field(&key, &mut map)? {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(())
+}
+
+/// A seed that reads an object's fields into a `T` that already exists, so that several objects
+/// can fill one value; it answers whether the value was an object (anything else is skipped).
+pub struct Fill<'t, T>(pub &'t mut T);
+
+impl<'de, T: Fields<'de>> DeserializeSeed<'de> for Fill<'_, T> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: Fields<'de>> Visitor<'de> for Fill<'_, T> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    absent_otherwise!(false; unit bool i64 u64 f64 str seq);
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        read_fields(self.0, map).map(|()| true)
+    }
+}
+
+/// An object read in place, at the first of its keys (a later one is skipped): whether the key
+/// came and its value was an object, and the fields read (none unless it was).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FirstObj<T> {
+    /// `None` until the key comes, then whether its value was an object.
+    pub seen: Option<bool>,
+    /// The object's fields.
+    pub fields: T,
+}
+
+impl<T> FirstObj<T> {
+    /// Read `map`'s next value into the fields unless the key came before; `false` (the value
+    /// left for the caller to skip) when it did.
+    pub fn read<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<bool, A::Error>
+    where
+        T: Fields<'de>,
+    {
+        if self.seen.is_some() {
+            return Ok(false);
+        }
+        self.seen = Some(map.next_value_seed(Fill(&mut self.fields))?);
+        Ok(true)
+    }
+
+    /// The fields, when the key came with an object.
+    pub fn object_mut(&mut self) -> Option<&mut T> {
+        (self.seen == Some(true)).then_some(&mut self.fields)
+    }
 }
 
 /// An object read as `T`, or `None` when the value is not an object (it is skipped).
@@ -135,7 +259,7 @@ impl<T> Default for Obj<T> {
     }
 }
 
-impl<'de, T: Fields<'de>> Deserialize<'de> for Obj<T> {
+impl<'de, T: Fields<'de> + Default> Deserialize<'de> for Obj<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ObjVisitor(PhantomData)).map(Obj)
     }
@@ -143,20 +267,16 @@ impl<'de, T: Fields<'de>> Deserialize<'de> for Obj<T> {
 
 struct ObjVisitor<T>(PhantomData<T>);
 
-impl<'de, T: Fields<'de>> Visitor<'de> for ObjVisitor<T> {
+impl<'de, T: Fields<'de> + Default> Visitor<'de> for ObjVisitor<T> {
     type Value = Option<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
     absent_otherwise!(None; unit bool i64 u64 f64 str seq);
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let mut out = T::default();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if !out.field(&key, &mut map)? {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
+        read_fields(&mut out, map)?;
         Ok(Some(out))
     }
 }
@@ -263,6 +383,72 @@ mod tests {
         assert_eq!(read("[1, 2]"), None);
         assert_eq!(read("\"text\""), None);
         assert_eq!(Text(Some(Cow::Borrowed(""))).non_empty(), None);
+    }
+
+    #[test]
+    fn scalars_read_as_text() {
+        fn read(json: &str) -> Option<Cow<'_, str>> {
+            serde_json::from_str::<Scalar<'_>>(json).unwrap().0
+        }
+        assert!(matches!(read(r#""a""#), Some(Cow::Borrowed("a"))));
+        assert!(matches!(read(r#""a\tb""#), Some(Cow::Owned(s)) if s == "a\tb"));
+        assert_eq!(read("3").as_deref(), Some("3"));
+        assert_eq!(read("-3").as_deref(), Some("-3"));
+        assert_eq!(read("1.5").as_deref(), Some("1.5"));
+        assert_eq!(read("true").as_deref(), Some("true"));
+        for absent in ["null", "[1, \"a\"]", r#"{"a": "b"}"#] {
+            assert_eq!(read(absent), None, "{absent}");
+        }
+    }
+
+    /// A name read at its first key only, and a point read in place at its first key.
+    #[derive(Default, Debug, PartialEq)]
+    struct Firsts<'a> {
+        name: Option<Text<'a>>,
+        inner: FirstObj<Point<'a>>,
+    }
+
+    impl<'de> Fields<'de> for Firsts<'de> {
+        fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            match key {
+                "name" => first(&mut self.name, map),
+                "inner" => self.inner.read(map),
+                _ => Ok(false),
+            }
+        }
+    }
+
+    #[test]
+    fn first_keys_and_objects_read_in_place() {
+        fn read(json: &str) -> Option<Firsts<'_>> {
+            serde_json::from_str::<Obj<Firsts<'_>>>(json).unwrap().0
+        }
+        let f = read(r#"{"name": 1, "name": "b", "inner": {"name": "i"}, "inner": {"lat": 2}}"#)
+            .unwrap();
+        assert_eq!(f.name, Some(Text(None)));
+        assert_eq!(f.inner.seen, Some(true));
+        assert_eq!(f.inner.fields.name.non_empty(), Some("i"));
+        assert_eq!(f.inner.fields.lat, Number(None));
+        let mut f = read(r#"{"inner": [1], "inner": {"name": "i"}}"#).unwrap();
+        assert_eq!((f.name.clone(), f.inner.seen), (None, Some(false)));
+        assert!(f.inner.object_mut().is_none());
+        assert_eq!(f.inner.fields, Point::default());
+    }
+
+    #[test]
+    fn objects_fill_a_value_that_exists() {
+        fn fill<'a>(point: &mut Point<'a>, json: &'a str) -> bool {
+            let mut de = serde_json::Deserializer::from_str(json);
+            Fill(point).deserialize(&mut de).unwrap()
+        }
+        let mut point = Point::default();
+        assert!(fill(&mut point, r#"{"name": "a", "lat": 1}"#));
+        assert!(fill(&mut point, r#"{"lat": 2}"#));
+        assert!(!fill(&mut point, r#""not an object""#));
+        assert_eq!(
+            (point.name.non_empty(), point.lat),
+            (Some("a"), Number(Some(2.0)))
+        );
     }
 
     #[test]

@@ -10,9 +10,19 @@ pub fn normalize_hex(code: &str) -> String {
     }
 }
 
+/// Write `n` as `0x` and its lower-case hexadecimal digits (as `format!("0x{n:x}")` would).
+pub fn push_hex(out: &mut String, n: u64) {
+    out.push_str("0x");
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        let nibble = (n >> (4 * i)) & 0xf;
+        out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+    }
+}
+
 /// The value of a hexadecimal code, with or without its `0x`.
 pub fn parse_hex(code: &str) -> Option<u64> {
-    let code = code.trim();
+    let code = super::trim(code);
     let digits = code
         .strip_prefix("0x")
         .or_else(|| code.strip_prefix("0X"))
@@ -133,7 +143,7 @@ pub fn logon_type_is_remote(windows: u32) -> Option<bool> {
 
 /// The text of a `%%NNNN` message-table reference of the Security log, when known.
 pub fn message_reference(reference: &str) -> Option<&'static str> {
-    let number: u32 = reference.trim().strip_prefix("%%")?.parse().ok()?;
+    let number: u32 = super::trim(reference).strip_prefix("%%")?.parse().ok()?;
     Some(match number {
         1832 => "Identification",
         1833 => "Impersonation",
@@ -217,6 +227,15 @@ mod tests {
             Some(3)
         );
         assert!(ticket_encryption(0xffff_ffff).is_none());
+    }
+
+    #[test]
+    fn hex_is_pushed_as_format_writes_it() {
+        for n in [0, 1, 0xf, 0x10, 0x3e7, 0x6c6e549, u64::MAX] {
+            let mut out = String::from("h/");
+            push_hex(&mut out, n);
+            assert_eq!(out, format!("h/0x{n:x}"));
+        }
     }
 
     #[test]

@@ -2,16 +2,24 @@
 //! and the `evtx` crate's rendering (also the transcoding of `.evtx` files, whose records that
 //! could not be read arrive as `{"evtx_error": …}` lines and are refused with that reason).
 //!
-//! A record is parsed once into a borrowed tree: strings without escapes are not copied, and
-//! the rendered `Message` (most of an NXLog record) is skipped unread.
+//! A record is read in one pass straight into the fields the mapping takes (module `record`):
+//! strings without escapes are not copied, and everything else (the rendered `Message`, most of
+//! an NXLog record) is skipped unbuilt.
+
+mod node;
+mod record;
 
 use std::borrow::Cow;
-use std::fmt;
+use std::mem::take;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeSeed;
 
+use self::node::Node;
+use self::record::{Evtx, Nxlog, Record, Win, Winlog};
+use super::data::Data;
 use super::{Shape, WinEvent};
 use crate::parse::clock::civil_to_ms;
+use crate::parse::lenient::{Fill, FirstObj};
 use crate::parse::syslog::rfc3339_ms;
 use crate::parse::{ParseContext, Unrecognized};
 
@@ -29,13 +37,18 @@ pub fn looks_like(text: &str) -> bool {
 
 /// Read a JSON record as a [`WinEvent`].
 pub fn read<'a>(text: &'a str, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrecognized> {
-    let node: Node<'a> = serde_json::from_str(text)
-        .map_err(|e| Unrecognized::because(format!("invalid JSON Windows event: {e}")))?;
-    let Node::Obj(mut top) = node else {
+    let invalid =
+        |e: serde_json::Error| Unrecognized::because(format!("invalid JSON Windows event: {e}"));
+    let mut top = Record::default();
+    let mut json = serde_json::Deserializer::from_str(text);
+    let is_object = Fill(&mut top).deserialize(&mut json).map_err(invalid)?;
+    json.end().map_err(invalid)?;
+    if !is_object {
         return Err(Unrecognized::new("JSON Windows event is not an object"));
-    };
-    if let Some(error) = take(&mut top, "evtx_error") {
-        let record = take(&mut top, "record")
+    }
+    if let Some(error) = top.evtx_error {
+        let record = top
+            .record
             .and_then(Node::into_text)
             .map_or_else(String::new, |r| format!(" {r}"));
         let error = error.into_text().unwrap_or(Cow::Borrowed("unknown error"));
@@ -43,17 +56,31 @@ pub fn read<'a>(text: &'a str, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrec
             "EVTX record{record} could not be read: {error}"
         )));
     }
-    if let Some(Node::Obj(winlog)) = take(&mut top, "winlog") {
-        return winlogbeat(winlog, top, ctx);
+    // The record's parts are taken where they lie (it is large).
+    if let Some(winlog) = top.winlog.object_mut() {
+        return winlogbeat(winlog, top.timestamp.take(), top.host.object_mut(), ctx);
     }
-    if let Some(Node::Obj(win)) = take_wazuh(&mut top) {
+    // Wazuh's `win`, at the top or (in Wazuh alerts) under `data`.
+    let win = match top.win.seen {
+        Some(_) => top.win.object_mut(),
+        None => top
+            .alert_data
+            .object_mut()
+            .and_then(|data| data.win.object_mut()),
+    };
+    if let Some(win) = win {
         return wazuh(win, ctx);
     }
-    if let Some(Node::Obj(event)) = take(&mut top, "Event") {
+    if let Some(event) = top.event.object_mut() {
         return evtx(event, ctx);
     }
-    if find(&top, "EventID").is_some() {
-        return nxlog(top, ctx);
+    if top.nxlog.event_id.is_some() {
+        return nxlog(
+            &mut top.nxlog,
+            top.timestamp.take(),
+            take(&mut top.data),
+            ctx,
+        );
     }
     Err(Unrecognized::new(
         "JSON is not a Windows event: no winlog, win.system, Event.System or EventID",
@@ -63,32 +90,27 @@ pub fn read<'a>(text: &'a str, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrec
 /// Winlogbeat: `winlog.{event_id, computer_name, channel, provider_name, record_id,
 /// event_data, user_data}`, the time in `@timestamp`.
 fn winlogbeat<'a>(
-    mut winlog: Fields<'a>,
-    mut top: Fields<'a>,
+    winlog: &mut Winlog<'a>,
+    timestamp: Option<Node<'a>>,
+    host: Option<&mut record::Host<'a>>,
     ctx: &ParseContext,
 ) -> Result<WinEvent<'a>, Unrecognized> {
-    let event_id = event_id(take(&mut winlog, "event_id"))?;
-    let time_ms = time(take(&mut top, "@timestamp"), "@timestamp", ctx)?;
-    let computer =
-        text(take(&mut winlog, "computer_name")).or_else(|| match take(&mut top, "host") {
-            Some(Node::Obj(mut host)) => {
-                text(take(&mut host, "name")).or_else(|| text(take(&mut host, "hostname")))
-            }
-            _ => None,
-        });
-    let mut data = Vec::new();
-    for key in ["event_data", "user_data"] {
-        if let Some(Node::Obj(fields)) = take(&mut winlog, key) {
-            push_scalars(&mut data, fields);
-        }
+    let event_id = event_id(winlog.event_id.take())?;
+    let time_ms = time(timestamp, "@timestamp", ctx)?;
+    let computer = text(winlog.computer_name.take()).or_else(|| {
+        host.and_then(|host| text(host.name.take()).or_else(|| text(host.hostname.take())))
+    });
+    let mut data = object(&mut winlog.event_data);
+    if let Some(user_data) = winlog.user_data.object_mut() {
+        data.extend(take(user_data));
     }
     Ok(WinEvent {
         event_id,
         time_ms,
         computer,
-        channel: text(take(&mut winlog, "channel")),
-        provider: text(take(&mut winlog, "provider_name")),
-        record_id: text(take(&mut winlog, "record_id")),
+        channel: text(winlog.channel.take()),
+        provider: text(winlog.provider_name.take()),
+        record_id: text(winlog.record_id.take()),
         data,
         shape: Shape::Winlogbeat,
     })
@@ -96,28 +118,26 @@ fn winlogbeat<'a>(
 
 /// NXLog `im_msvistalog`: flat `EventID`, `Hostname`, `Channel`, `SourceName`, `RecordNumber`,
 /// the event data at the top level; `EventTime` local, `@timestamp` UTC (see [`nxlog_time`]).
-fn nxlog<'a>(mut top: Fields<'a>, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrecognized> {
-    let event_id = event_id(take(&mut top, "EventID"))?;
+fn nxlog<'a>(
+    header: &mut Nxlog<'a>,
+    timestamp: Option<Node<'a>>,
+    data: Data<'a>,
+    ctx: &ParseContext,
+) -> Result<WinEvent<'a>, Unrecognized> {
+    let event_id = event_id(header.event_id.take())?;
     let time_ms = nxlog_time(
-        take(&mut top, "EventTime"),
-        take(&mut top, "EventReceivedTime"),
-        take(&mut top, "@timestamp"),
+        header.event_time.take(),
+        header.received_time.take(),
+        timestamp,
         ctx,
     )?;
-    let computer = text(take(&mut top, "Hostname"));
-    let channel = text(take(&mut top, "Channel"));
-    let provider =
-        text(take(&mut top, "SourceName")).or_else(|| text(take(&mut top, "ProviderName")));
-    let record_id = text(take(&mut top, "RecordNumber"));
-    let mut data = Vec::with_capacity(top.len());
-    push_scalars(&mut data, top);
     Ok(WinEvent {
         event_id,
         time_ms,
-        computer,
-        channel,
-        provider,
-        record_id,
+        computer: text(header.hostname.take()),
+        channel: text(header.channel.take()),
+        provider: text(header.source_name.take()).or_else(|| text(header.provider_name.take())),
+        record_id: text(header.record_number.take()),
         data,
         shape: Shape::Nxlog,
     })
@@ -166,7 +186,7 @@ fn nxlog_time(
 
 /// A `YYYY-MM-DD HH:MM:SS` time without a zone.
 fn civil(text: &str) -> Option<jiff::civil::DateTime> {
-    text.trim().parse().ok()
+    super::trim(text).parse().ok()
 }
 
 /// A civil time in `zone`, as ms since the epoch.
@@ -183,24 +203,20 @@ fn ms_in(zone: &jiff::tz::TimeZone, dt: jiff::civil::DateTime) -> Option<i64> {
 
 /// Wazuh: `win.system.{eventID, systemTime, computer, channel, providerName, eventRecordID}`
 /// and `win.eventdata` with camelCase names.
-fn wazuh<'a>(mut win: Fields<'a>, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrecognized> {
-    let Some(Node::Obj(mut system)) = take(&mut win, "system") else {
+fn wazuh<'a>(win: &mut Win<'a>, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrecognized> {
+    let Some(system) = win.system.object_mut() else {
         return Err(Unrecognized::new("Wazuh Windows event without win.system"));
     };
-    let event_id = event_id(take(&mut system, "eventID"))?;
-    let time_ms = time(take(&mut system, "systemTime"), "systemTime", ctx)?;
-    let mut data = Vec::new();
-    if let Some(Node::Obj(fields)) = take(&mut win, "eventdata") {
-        push_scalars(&mut data, fields);
-    }
+    let event_id = event_id(system.event_id.take())?;
+    let time_ms = time(system.system_time.take(), "systemTime", ctx)?;
     Ok(WinEvent {
         event_id,
         time_ms,
-        computer: text(take(&mut system, "computer")),
-        channel: text(take(&mut system, "channel")),
-        provider: text(take(&mut system, "providerName")),
-        record_id: text(take(&mut system, "eventRecordID")),
-        data,
+        computer: text(system.computer.take()),
+        channel: text(system.channel.take()),
+        provider: text(system.provider_name.take()),
+        record_id: text(system.event_record_id.take()),
+        data: object(&mut win.eventdata),
         shape: Shape::Wazuh,
     })
 }
@@ -208,76 +224,53 @@ fn wazuh<'a>(mut win: Fields<'a>, ctx: &ParseContext) -> Result<WinEvent<'a>, Un
 /// The `evtx` rendering: `Event.System.{EventID, TimeCreated.#attributes.SystemTime, Computer,
 /// Channel, Provider.#attributes.Name, EventRecordID}`, `Event.EventData` (or the one element
 /// under `Event.UserData`).
-fn evtx<'a>(mut event: Fields<'a>, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrecognized> {
-    let Some(Node::Obj(mut system)) = take(&mut event, "System") else {
+fn evtx<'a>(event: &mut Evtx<'a>, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrecognized> {
+    let Some(system) = event.system.object_mut() else {
         return Err(Unrecognized::new("Windows event JSON without Event.System"));
     };
-    let id = match take(&mut system, "EventID") {
-        Some(Node::Obj(mut id)) => take(&mut id, "#text"),
-        other => other,
-    };
-    let event_id = event_id(id)?;
-    let system_time = match take(&mut system, "TimeCreated") {
-        Some(Node::Obj(mut created)) => attribute(&mut created, "SystemTime"),
-        _ => None,
-    };
+    let event_id = event_id(system.event_id.take().and_then(|id| id.0))?;
+    let system_time = attributes(&mut system.time_created).and_then(|a| a.system_time.take());
     let time_ms = time(system_time, "TimeCreated SystemTime", ctx)?;
-    let provider = match take(&mut system, "Provider") {
-        Some(Node::Obj(mut p)) => attribute(&mut p, "Name").and_then(|n| n.into_text()),
-        _ => None,
+    let provider = attributes(&mut system.provider)
+        .and_then(|a| a.name.take())
+        .and_then(Node::into_text);
+    let data = match event.event_data.seen {
+        Some(true) => take(&mut event.event_data.fields),
+        _ => event
+            .user_data
+            .object_mut()
+            .map(|user_data| take(&mut user_data.data))
+            .unwrap_or_default(),
     };
-    let mut data = Vec::new();
-    match take(&mut event, "EventData") {
-        Some(Node::Obj(fields)) => push_scalars(&mut data, fields),
-        _ => {
-            if let Some(Node::Obj(user_data)) = take(&mut event, "UserData") {
-                for (_, inner) in user_data {
-                    if let Node::Obj(fields) = inner {
-                        push_scalars(&mut data, fields);
-                    }
-                }
-            }
-        }
-    }
     Ok(WinEvent {
         event_id,
         time_ms,
-        computer: text(take(&mut system, "Computer")),
-        channel: text(take(&mut system, "Channel")),
+        computer: text(system.computer.take()),
+        channel: text(system.channel.take()),
         provider,
-        record_id: text(take(&mut system, "EventRecordID")),
+        record_id: text(system.event_record_id.take()),
         data,
         shape: Shape::Evtx,
     })
 }
 
-/// Wazuh's `win` object, at the top or (in Wazuh alerts) under `data`.
-fn take_wazuh<'a>(top: &mut Fields<'a>) -> Option<Node<'a>> {
-    if let Some(win) = take(top, "win") {
-        return Some(win);
-    }
-    match find(top, "data") {
-        Some(Node::Obj(data)) if find(data, "win").is_some() => match take(top, "data") {
-            Some(Node::Obj(mut data)) => take(&mut data, "win"),
-            _ => None,
-        },
-        _ => None,
-    }
+/// The attributes of an element (`{"#attributes": {…}}`), when it was one.
+fn attributes<'r, 'a>(
+    element: &'r mut FirstObj<record::Element<'a>>,
+) -> Option<&'r mut record::Attributes<'a>> {
+    element.object_mut()?.attributes.object_mut()
 }
 
-/// An XML attribute of an element rendered as `{"#attributes": {…}}`.
-fn attribute<'a>(element: &mut Fields<'a>, name: &str) -> Option<Node<'a>> {
-    match take(element, "#attributes")? {
-        Node::Obj(mut attributes) => take(&mut attributes, name),
-        _ => None,
-    }
+/// The fields of a data object (none when it was absent or not an object).
+fn object<'a>(data: &mut FirstObj<Data<'a>>) -> Data<'a> {
+    data.object_mut().map(take).unwrap_or_default()
 }
 
 /// The event id: a number or a string of digits.
 fn event_id(node: Option<Node<'_>>) -> Result<u32, Unrecognized> {
     match node {
         Some(Node::UInt(n)) => u32::try_from(n).map_err(|_| bad_id(&n.to_string())),
-        Some(Node::Str(s)) => s.trim().parse().map_err(|_| bad_id(&s)),
+        Some(Node::Str(s)) => super::trim(&s).parse().map_err(|_| bad_id(&s)),
         Some(other) => Err(bad_id(&format!("{other:?}"))),
         None => Err(Unrecognized::new("Windows event without an event id")),
     }
@@ -295,21 +288,8 @@ fn bad_time(field: &str, text: &str) -> Unrecognized {
 fn time(node: Option<Node<'_>>, field: &str, ctx: &ParseContext) -> Result<i64, Unrecognized> {
     match node {
         None | Some(Node::Null) => Ok(ctx.received_ms),
-        Some(Node::Str(t)) => rfc3339_ms(t.trim(), ctx).ok_or_else(|| bad_time(field, &t)),
+        Some(Node::Str(t)) => rfc3339_ms(super::trim(&t), ctx).ok_or_else(|| bad_time(field, &t)),
         Some(other) => Err(bad_time(field, &format!("{other:?}"))),
-    }
-}
-
-/// Every scalar field of an object, as text, into `data` (keys of XML attributes and nested
-/// objects are left out).
-fn push_scalars<'a>(data: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>, fields: Fields<'a>) {
-    for (key, value) in fields {
-        if key.starts_with('#') {
-            continue;
-        }
-        if let Some(v) = value.into_text() {
-            data.push((key, v));
-        }
     }
 }
 
@@ -318,152 +298,5 @@ fn text(node: Option<Node<'_>>) -> Option<Cow<'_, str>> {
     node.and_then(Node::into_text).filter(|t| !t.is_empty())
 }
 
-/// An object's fields, in order.
-type Fields<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
-
-/// Remove a field by name and return its value.
-fn take<'a>(fields: &mut Fields<'a>, key: &str) -> Option<Node<'a>> {
-    let i = fields.iter().position(|(k, _)| k == key)?;
-    Some(fields.swap_remove(i).1)
-}
-
-/// Whether an object has a field.
-fn find<'f, 'a>(fields: &'f Fields<'a>, key: &str) -> Option<&'f Node<'a>> {
-    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-/// A JSON value whose strings borrow from the input when they hold no escapes.
-#[derive(Debug)]
-enum Node<'a> {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(Cow<'a, str>),
-    Arr,
-    Obj(Fields<'a>),
-}
-
-impl<'a> Node<'a> {
-    /// A scalar's text.
-    fn into_text(self) -> Option<Cow<'a, str>> {
-        match self {
-            Node::Str(s) => Some(s),
-            Node::UInt(n) => Some(Cow::Owned(n.to_string())),
-            Node::Int(n) => Some(Cow::Owned(n.to_string())),
-            Node::Float(n) => Some(Cow::Owned(n.to_string())),
-            Node::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
-            Node::Null | Node::Arr | Node::Obj(_) => None,
-        }
-    }
-}
-
-/// A key that borrows from the input when it can.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for Node<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor)
-    }
-}
-
-/// Whether a key's value is one the mapping never reads, to be skipped unbuilt: the rendered
-/// message (most of an NXLog record) and the collectors' and the event header's bookkeeping.
-fn is_skipped(key: &str) -> bool {
-    matches!(
-        key,
-        "Message"
-            | "message"
-            | "Keywords"
-            | "ProviderGuid"
-            | "Opcode"
-            | "OpcodeValue"
-            | "Task"
-            | "ThreadID"
-            | "ExecutionProcessID"
-            | "SeverityValue"
-            | "Severity"
-            | "EventType"
-            | "Version"
-            | "@version"
-            | "SourceModuleType"
-            | "SourceModuleName"
-            | "tags"
-    )
-}
-
-/// Builds [`Node`]s; skips the values of keys [`is_skipped`] names.
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Node<'de>, E> {
-        Ok(Node::Null)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<'de>, E> {
-        Ok(Node::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<'de>, E> {
-        Ok(Node::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<'de>, E> {
-        Ok(Node::UInt(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'de>, E> {
-        Ok(Node::Float(v))
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
-        // Arrays (ECS tags, evtx `#text` lists) say nothing the mapping reads.
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Node::Arr)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        // NXLog records have some fifty fields at the top level: growing from empty would copy
-        // them over and over.
-        let mut fields = Vec::with_capacity(32);
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if is_skipped(&key) {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            fields.push((key, map.next_value::<Node<'de>>()?));
-        }
-        Ok(Node::Obj(fields))
-    }
-}
+#[cfg(test)]
+mod tests;

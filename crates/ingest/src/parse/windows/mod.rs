@@ -24,12 +24,14 @@
 //! so a 4634 logoff, a 4672 and a 4778 reconnect link to their 4624 on the same host.
 
 pub mod codes;
+pub mod data;
 pub mod json;
+pub mod names;
 pub mod splunk;
 pub mod xml;
 
 use std::borrow::Cow;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use authtrail_model::{Endpoint, Event, Service, Session, User};
 use serde_json::{json, Map, Value};
@@ -40,6 +42,9 @@ use crate::parse::build::{
     OTHER, PREAUTH, SERVICE_TICKET_RENEW, SERVICE_TICKET_REQUEST, SUCCESS,
 };
 use crate::parse::{ParseContext, ParseResult, Unrecognized};
+
+pub use data::Data;
+pub use names::Name;
 
 /// Microsoft Windows, as `metadata.product`.
 pub const PRODUCT: ProductInfo = ProductInfo {
@@ -98,8 +103,9 @@ pub struct WinEvent<'a> {
     pub provider: Option<Cow<'a, str>>,
     /// The record id in the computer's log.
     pub record_id: Option<Cow<'a, str>>,
-    /// The named data fields (`EventData/Data[@Name]`), names as the shape writes them.
-    pub data: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The named data fields (`EventData/Data[@Name]`): those the mapping reads (the JSON
+    /// reader keeps no others).
+    pub data: Data<'a>,
     /// The shape it came in.
     pub shape: Shape,
 }
@@ -108,22 +114,29 @@ impl WinEvent<'_> {
     /// A data field's value as written (names compared without regard to case, so Wazuh's
     /// `targetUserName` is `TargetUserName`).
     pub fn raw(&self, name: &str) -> Option<&str> {
-        self.data
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_ref())
+        self.data.raw(name)
     }
 
     /// A data field's value, trimmed, when it says something (not empty, not `-`).
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.raw(name)
-            .map(str::trim)
+    pub fn field(&self, name: Name) -> Option<&str> {
+        self.data
+            .get(name)
+            .map(trim)
             .filter(|v| !v.is_empty() && *v != "-")
     }
 
     /// The first of several fields that says something.
-    fn first(&self, names: &[&str]) -> Option<&str> {
-        names.iter().find_map(|n| self.field(n))
+    fn first(&self, names: &[Name]) -> Option<&str> {
+        names.iter().find_map(|n| self.field(*n))
+    }
+}
+
+/// `str::trim`, answered at once for the usual value that starts and ends with a printable
+/// ASCII character (no whitespace to take off).
+pub fn trim(v: &str) -> &str {
+    match (v.as_bytes().first(), v.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => v,
+        _ => v.trim(),
     }
 }
 
@@ -197,7 +210,7 @@ pub fn map(ev: &WinEvent<'_>) -> ParseResult {
 /// What every event carries: the record's id, the event code, the channel and the shape.
 fn describe(ev: &WinEvent<'_>, e: &mut Event) {
     e.metadata.uid = match (ev.computer.as_deref(), ev.record_id.as_deref()) {
-        (Some(c), Some(r)) => Some(format!("{c}/{r}")),
+        (Some(c), Some(r)) => Some([c, "/", r].concat()),
         (None, Some(r)) => Some(r.to_string()),
         _ => None,
     };
@@ -211,7 +224,7 @@ fn describe(ev: &WinEvent<'_>, e: &mut Event) {
     if let Some(p) = ev.provider.as_deref() {
         e.unmapped.insert("windows.provider".into(), Value::from(p));
     }
-    keep_guid(ev, "LogonGuid", "windows.logon_guid", &mut e.unmapped);
+    keep_guid(ev, Name::LogonGuid, "windows.logon_guid", &mut e.unmapped);
     e.message = Some(description(ev.event_id).into());
 }
 
@@ -254,14 +267,14 @@ fn logon(ev: &WinEvent<'_>) -> Event {
     );
     e.user = target_user(ev);
     e.actor = actor(ev);
-    e.session = session(ev, "TargetLogonId", Some("TargetLinkedLogonId"));
+    e.session = session(ev, Name::TargetLogonId, Some(Name::TargetLinkedLogonId));
     logon_type(ev, &mut e);
     protocol(ev, &mut e);
     e.src_endpoint = source(
         ev,
-        &["IpAddress"],
-        &["IpPort"],
-        &["WorkstationName"],
+        &[Name::IpAddress],
+        &[Name::IpPort],
+        &[Name::WorkstationName],
         &mut e.unmapped,
     );
     e.dst_endpoint = host(ev);
@@ -269,30 +282,33 @@ fn logon(ev: &WinEvent<'_>) -> Event {
         logon_failure(ev, &mut e);
     }
     for (field, key) in [
-        ("ImpersonationLevel", "windows.impersonation_level"),
-        ("LmPackageName", "windows.lm_package_name"),
-        ("TransmittedServices", "windows.transmitted_services"),
+        (Name::ImpersonationLevel, "windows.impersonation_level"),
+        (Name::LmPackageName, "windows.lm_package_name"),
+        (Name::TransmittedServices, "windows.transmitted_services"),
         (
-            "TargetOutboundUserName",
+            Name::TargetOutboundUserName,
             "windows.target_outbound_user_name",
         ),
         (
-            "TargetOutboundDomainName",
+            Name::TargetOutboundDomainName,
             "windows.target_outbound_domain_name",
         ),
     ] {
         keep_text(ev, field, key, &mut e.unmapped);
     }
     for (field, key) in [
-        ("ElevatedToken", "windows.elevated_token"),
-        ("VirtualAccount", "windows.virtual_account"),
-        ("RestrictedAdminMode", "windows.restricted_admin_mode"),
+        (Name::ElevatedToken, "windows.elevated_token"),
+        (Name::VirtualAccount, "windows.virtual_account"),
+        (Name::RestrictedAdminMode, "windows.restricted_admin_mode"),
     ] {
         if let Some(b) = ev.field(field).and_then(codes::yes_no) {
             e.unmapped.insert(key.into(), Value::Bool(b));
         }
     }
-    if let Some(n) = ev.field("KeyLength").and_then(|k| k.parse::<u32>().ok()) {
+    if let Some(n) = ev
+        .field(Name::KeyLength)
+        .and_then(|k| k.parse::<u32>().ok())
+    {
         e.unmapped
             .insert("windows.key_length".into(), Value::from(n));
     }
@@ -302,9 +318,9 @@ fn logon(ev: &WinEvent<'_>) -> Event {
 /// 4625's `Status`, `SubStatus` and `FailureReason`: the code is the more specific of the two
 /// NTSTATUS values (`SubStatus` unless it is `0x0`), the detail its meaning.
 fn logon_failure(ev: &WinEvent<'_>, e: &mut Event) {
-    let status = ev.field("Status");
+    let status = ev.field(Name::Status);
     let sub = ev
-        .field("SubStatus")
+        .field(Name::SubStatus)
         .filter(|s| codes::parse_hex(s) != Some(0));
     if let Some(code) = sub.or(status) {
         e.status_code = Some(codes::normalize_hex(code));
@@ -318,13 +334,13 @@ fn logon_failure(ev: &WinEvent<'_>, e: &mut Event) {
             Value::from(codes::normalize_hex(s)),
         );
     }
-    if let Some(s) = ev.field("SubStatus") {
+    if let Some(s) = ev.field(Name::SubStatus) {
         e.unmapped.insert(
             "windows.sub_status".into(),
             Value::from(codes::normalize_hex(s)),
         );
     }
-    if let Some(reason) = ev.field("FailureReason") {
+    if let Some(reason) = ev.field(Name::FailureReason) {
         e.unmapped.insert(
             "windows.failure_reason".into(),
             Value::from(codes::resolve(reason)),
@@ -339,7 +355,7 @@ fn logon_failure(ev: &WinEvent<'_>, e: &mut Event) {
 fn logoff(ev: &WinEvent<'_>) -> Event {
     let mut e = event(ev, AUTHENTICATION, LOGOFF, SUCCESS);
     e.user = target_user(ev);
-    e.session = session(ev, "TargetLogonId", None);
+    e.session = session(ev, Name::TargetLogonId, None);
     logon_type(ev, &mut e);
     e.dst_endpoint = host(ev);
     if ev.event_id == 4647 {
@@ -357,10 +373,10 @@ fn explicit_logon(ev: &WinEvent<'_>) -> Event {
     // for (and its address, when Windows gives one) the destination.
     e.src_endpoint = host(ev);
     let mut dst = Endpoint {
-        hostname: ev.field("TargetServerName").map(String::from),
+        hostname: ev.field(Name::TargetServerName).map(String::from),
         ..Endpoint::default()
     };
-    if let Some(ip) = ev.field("IpAddress") {
+    if let Some(ip) = ev.field(Name::IpAddress) {
         match clean_ip(ip) {
             Some(ip) => dst.ip = Some(ip),
             None => keep(&mut e.unmapped, "windows.ip_address", ip),
@@ -371,10 +387,10 @@ fn explicit_logon(ev: &WinEvent<'_>) -> Event {
     } else {
         e.dst_endpoint = host(ev);
     }
-    keep_text(ev, "TargetInfo", "windows.target_info", &mut e.unmapped);
+    keep_text(ev, Name::TargetInfo, "windows.target_info", &mut e.unmapped);
     keep_guid(
         ev,
-        "TargetLogonGuid",
+        Name::TargetLogonGuid,
         "windows.target_logon_guid",
         &mut e.unmapped,
     );
@@ -385,10 +401,10 @@ fn explicit_logon(ev: &WinEvent<'_>) -> Event {
 fn privileges(ev: &WinEvent<'_>) -> Event {
     let mut e = event(ev, AUTHORIZE_SESSION, ASSIGN_PRIVILEGES, SUCCESS);
     e.user = subject_user(ev);
-    e.session = session(ev, "SubjectLogonId", None);
+    e.session = session(ev, Name::SubjectLogonId, None);
     e.dst_endpoint = host(ev);
     let list: Vec<Value> = ev
-        .field("PrivilegeList")
+        .field(Name::PrivilegeList)
         .map(|p| p.split_whitespace().map(Value::from).collect())
         .unwrap_or_default();
     if !list.is_empty() {
@@ -403,12 +419,12 @@ fn lockout(ev: &WinEvent<'_>) -> Event {
     e.severity_id = MEDIUM;
     // `TargetDomainName` of a 4740 is the caller computer, where the bad attempts came from.
     e.user = account(
-        ev.field("TargetUserName"),
+        ev.field(Name::TargetUserName),
         None,
-        ev.first(&["TargetSid", "TargetUserSid"]),
+        ev.first(&[Name::TargetSid, Name::TargetUserSid]),
     );
     e.actor = actor(ev);
-    if let Some(caller) = ev.field("TargetDomainName") {
+    if let Some(caller) = ev.field(Name::TargetDomainName) {
         e.src_endpoint = Some(build::host(caller.trim_start_matches('\\')));
     }
     if let Some(c) = computer(ev) {
@@ -425,7 +441,7 @@ fn kerberos(ev: &WinEvent<'_>) -> Event {
         4770 => (SERVICE_TICKET_RENEW, SERVICE_TICKET),
         _ => (PREAUTH, TGT),
     };
-    let status = ev.first(&["Status", "FailureCode"]);
+    let status = ev.first(&[Name::Status, Name::FailureCode]);
     let always_fails = matches!(ev.event_id, 4771..=4773);
     let status_id = match status.and_then(codes::parse_hex) {
         _ if always_fails => FAILURE,
@@ -445,24 +461,30 @@ fn kerberos(ev: &WinEvent<'_>) -> Event {
     }
     e.user = target_user(ev);
     e.auth_protocol_id = Some(KERBEROS);
-    if let Some(name) = ev.field("ServiceName") {
+    if let Some(name) = ev.field(Name::ServiceName) {
         e.service = Some(Service {
             name: Some(name.to_string()),
-            uid: ev.field("ServiceSid").map(String::from),
+            uid: ev.field(Name::ServiceSid).map(String::from),
             ..Service::default()
         });
     }
-    e.src_endpoint = source(ev, &["IpAddress"], &["IpPort"], &[], &mut e.unmapped);
+    e.src_endpoint = source(
+        ev,
+        &[Name::IpAddress],
+        &[Name::IpPort],
+        &[],
+        &mut e.unmapped,
+    );
     e.dst_endpoint = host(ev);
     e.other.insert(
         "authentication_token".into(),
         ticket(ev, token_type, &mut e.unmapped),
     );
     for (field, key) in [
-        ("PreAuthType", "windows.pre_auth_type"),
-        ("TransmittedServices", "windows.transmitted_services"),
-        ("CertIssuerName", "windows.cert_issuer_name"),
-        ("CertSerialNumber", "windows.cert_serial_number"),
+        (Name::PreAuthType, "windows.pre_auth_type"),
+        (Name::TransmittedServices, "windows.transmitted_services"),
+        (Name::CertIssuerName, "windows.cert_issuer_name"),
+        (Name::CertSerialNumber, "windows.cert_serial_number"),
     ] {
         keep_text(ev, field, key, &mut e.unmapped);
     }
@@ -484,13 +506,13 @@ fn ticket(
         "Service Ticket"
     };
     token.insert("type".into(), Value::from(caption));
-    if let Some(options) = ev.field("TicketOptions") {
+    if let Some(options) = ev.field(Name::TicketOptions) {
         token.insert(
             "kerberos_flags".into(),
             Value::from(codes::normalize_hex(options).to_ascii_lowercase()),
         );
     }
-    if let Some(code) = ev.field("TicketEncryptionType") {
+    if let Some(code) = ev.field(Name::TicketEncryptionType) {
         unmapped.insert(
             "windows.ticket_encryption_type".into(),
             Value::from(codes::normalize_hex(code)),
@@ -514,7 +536,7 @@ fn ticket(
 
 /// 4776: NTLM credential validation (on a domain controller, or locally for local accounts).
 fn ntlm_validation(ev: &WinEvent<'_>) -> Event {
-    let status = ev.first(&["Status", "ErrorCode"]);
+    let status = ev.first(&[Name::Status, Name::ErrorCode]);
     let status_id = match status.and_then(codes::parse_hex) {
         Some(0) => SUCCESS,
         Some(_) => FAILURE,
@@ -529,11 +551,16 @@ fn ntlm_validation(ev: &WinEvent<'_>) -> Event {
                 .map(String::from);
         }
     }
-    e.user = account(ev.field("TargetUserName"), None, None);
+    e.user = account(ev.field(Name::TargetUserName), None, None);
     e.auth_protocol_id = Some(NTLM);
-    e.src_endpoint = source(ev, &[], &[], &["Workstation"], &mut e.unmapped);
+    e.src_endpoint = source(ev, &[], &[], &[Name::Workstation], &mut e.unmapped);
     e.dst_endpoint = host(ev);
-    keep_text(ev, "PackageName", "windows.package_name", &mut e.unmapped);
+    keep_text(
+        ev,
+        Name::PackageName,
+        "windows.package_name",
+        &mut e.unmapped,
+    );
     e
 }
 
@@ -542,9 +569,13 @@ fn ntlm_validation(ev: &WinEvent<'_>) -> Event {
 fn rdp_session(ev: &WinEvent<'_>) -> Event {
     let activity = if ev.event_id == 4778 { LOGON } else { LOGOFF };
     let mut e = event(ev, AUTHENTICATION, activity, SUCCESS);
-    e.user = account(ev.field("AccountName"), ev.field("AccountDomain"), None);
-    e.session = session(ev, "LogonID", None);
-    let name = ev.field("SessionName");
+    e.user = account(
+        ev.field(Name::AccountName),
+        ev.field(Name::AccountDomain),
+        None,
+    );
+    e.session = session(ev, Name::LogonID, None);
+    let name = ev.field(Name::SessionName);
     let console = name.is_some_and(|n| n.eq_ignore_ascii_case("Console"));
     e.logon_type_id = Some(if console {
         INTERACTIVE
@@ -557,9 +588,9 @@ fn rdp_session(ev: &WinEvent<'_>) -> Event {
     }
     e.src_endpoint = source(
         ev,
-        &["ClientAddress"],
+        &[Name::ClientAddress],
         &[],
-        &["ClientName"],
+        &[Name::ClientName],
         &mut e.unmapped,
     );
     e.dst_endpoint = host(ev);
@@ -568,7 +599,7 @@ fn rdp_session(ev: &WinEvent<'_>) -> Event {
 
 /// `LogonType` as `logon_type_id` (and whether the logon is remote).
 fn logon_type(ev: &WinEvent<'_>, e: &mut Event) {
-    let Some(raw) = ev.field("LogonType") else {
+    let Some(raw) = ev.field(Name::LogonType) else {
         return;
     };
     match raw.parse::<u32>() {
@@ -589,13 +620,13 @@ fn logon_type(ev: &WinEvent<'_>, e: &mut Event) {
 /// The authentication package (or, without one, the logon process) as `auth_protocol_id`, and
 /// the logon process in `unmapped.windows.logon_process` (OCSF's `logon_process` needs a pid).
 fn protocol(ev: &WinEvent<'_>, e: &mut Event) {
-    let process = ev.field("LogonProcessName");
+    let process = ev.field(Name::LogonProcessName);
     if let Some(p) = process {
         // OCSF's `logon_process` needs a process id, which the logon events do not give.
         e.unmapped
             .insert("windows.logon_process".into(), Value::from(p));
     }
-    let (id, text) = match ev.field("AuthenticationPackageName").or(process) {
+    let (id, text) = match ev.field(Name::AuthenticationPackageName).or(process) {
         None => return,
         Some(p) if p.eq_ignore_ascii_case("Kerberos") => (KERBEROS, None),
         Some(p) if p.eq_ignore_ascii_case("NTLM") || p.eq_ignore_ascii_case("NtLmSsp") => {
@@ -603,7 +634,7 @@ fn protocol(ev: &WinEvent<'_>, e: &mut Event) {
         }
         Some(p) if p.eq_ignore_ascii_case("WDigest") => (DIGEST, None),
         // A logon process that is no protocol (User32, Advapi, Chrome): nothing to say.
-        Some(_) if ev.field("AuthenticationPackageName").is_none() => return,
+        Some(_) if ev.field(Name::AuthenticationPackageName).is_none() => return,
         Some(p) => (OTHER, Some(p)),
     };
     e.auth_protocol_id = Some(id);
@@ -613,28 +644,38 @@ fn protocol(ev: &WinEvent<'_>, e: &mut Event) {
 /// The account logged on to (or failing to): `Target*`.
 fn target_user(ev: &WinEvent<'_>) -> Option<User> {
     account(
-        ev.field("TargetUserName"),
-        ev.field("TargetDomainName"),
-        ev.first(&["TargetUserSid", "TargetSid"]),
+        ev.field(Name::TargetUserName),
+        ev.field(Name::TargetDomainName),
+        ev.first(&[Name::TargetUserSid, Name::TargetSid]),
     )
 }
 
 /// The account that asked for the action: `Subject*`.
 fn subject_user(ev: &WinEvent<'_>) -> Option<User> {
     account(
-        ev.field("SubjectUserName"),
-        ev.field("SubjectDomainName"),
-        ev.field("SubjectUserSid"),
+        ev.field(Name::SubjectUserName),
+        ev.field(Name::SubjectDomainName),
+        ev.field(Name::SubjectUserSid),
     )
 }
 
-/// The subject as OCSF `actor`: its user, logon session and process.
+/// The subject as OCSF `actor`: its user, logon session and process (the user and session
+/// built as the JSON that [`subject_user`] and [`session`] serialize to).
 fn actor(ev: &WinEvent<'_>) -> Option<Value> {
     let mut actor = Map::new();
-    if let Some(user) = subject_user(ev) {
-        actor.insert("user".into(), json!(user));
-        if let Some(s) = session(ev, "SubjectLogonId", None) {
-            actor.insert("session".into(), json!(s));
+    if let Some(user) = account_value(
+        ev.field(Name::SubjectUserName),
+        ev.field(Name::SubjectDomainName),
+        ev.field(Name::SubjectUserSid),
+    ) {
+        actor.insert("user".into(), user);
+        if let Some(uid) = ev
+            .field(Name::SubjectLogonId)
+            .and_then(|id| session_uid(ev, id))
+        {
+            let mut session = Map::new();
+            session.insert("uid".into(), Value::String(uid));
+            actor.insert("session".into(), Value::Object(session));
         }
     }
     if let Some(p) = process(ev) {
@@ -645,9 +686,9 @@ fn actor(ev: &WinEvent<'_>) -> Option<Value> {
 
 /// `ProcessName` and `ProcessId` (hex) as an OCSF process.
 fn process(ev: &WinEvent<'_>) -> Option<Value> {
-    let path = ev.field("ProcessName");
+    let path = ev.field(Name::ProcessName);
     let pid = ev
-        .field("ProcessId")
+        .field(Name::ProcessId)
         .and_then(|p| codes::parse_hex(p).or_else(|| p.parse().ok()))
         .filter(|&p| p != 0);
     if path.is_none() && pid.is_none() {
@@ -669,7 +710,7 @@ fn process(ev: &WinEvent<'_>) -> Option<Value> {
 /// OCSF has one (machine accounts and SYSTEM are System, LOCAL/NETWORK SERVICE Service, the
 /// built-in Administrator Admin, ANONYMOUS LOGON Other). `None` without a name or SID.
 fn account(name: Option<&str>, domain: Option<&str>, sid: Option<&str>) -> Option<User> {
-    let sid = sid.filter(|s| *s != "S-1-0-0" && !s.eq_ignore_ascii_case("NULL SID"));
+    let sid = account_sid(sid);
     if name.is_none() && sid.is_none() {
         return None;
     }
@@ -688,14 +729,51 @@ fn account(name: Option<&str>, domain: Option<&str>, sid: Option<&str>) -> Optio
     Some(user)
 }
 
+/// The JSON the user of [`account`] serializes to, built directly.
+fn account_value(name: Option<&str>, domain: Option<&str>, sid: Option<&str>) -> Option<Value> {
+    let sid = account_sid(sid);
+    if name.is_none() && sid.is_none() {
+        return None;
+    }
+    let mut user = Map::new();
+    if let Some(n) = name {
+        user.insert("name".into(), Value::from(n));
+    }
+    if let Some(s) = sid {
+        user.insert("uid".into(), Value::from(s));
+    }
+    if let Some(d) = domain {
+        user.insert("domain".into(), Value::from(d));
+    }
+    if let Some((id, caption)) = account_type(name, sid) {
+        user.insert("type_id".into(), Value::from(id));
+        user.insert("type".into(), Value::from(caption));
+    }
+    Some(Value::Object(user))
+}
+
+/// A SID that names an account (not the NULL SID).
+fn account_sid(sid: Option<&str>) -> Option<&str> {
+    sid.filter(|s| *s != "S-1-0-0" && !s.eq_ignore_ascii_case("NULL SID"))
+}
+
+/// The authority that well-known accounts may be named under in place of their SID.
+const AUTHORITY: &str = "NT AUTHORITY\\";
+
 /// OCSF `user.type_id` and its caption, when the name or SID tells it.
 fn account_type(name: Option<&str>, sid: Option<&str>) -> Option<(i32, &'static str)> {
     let sid = sid.unwrap_or("");
     let name = name.unwrap_or("");
+    // What follows the authority when `sid` names the account `NT AUTHORITY\{n}`.
+    let authority = sid
+        .as_bytes()
+        .split_at_checked(AUTHORITY.len())
+        .filter(|(prefix, _)| prefix.eq_ignore_ascii_case(AUTHORITY.as_bytes()))
+        .map(|(_, rest)| rest);
     let is = |s: &str, n: &str| {
         sid == s
             || name.eq_ignore_ascii_case(n)
-            || sid.eq_ignore_ascii_case(&format!("NT AUTHORITY\\{n}"))
+            || authority.is_some_and(|rest| rest.eq_ignore_ascii_case(n.as_bytes()))
     };
     if is("S-1-5-18", "SYSTEM") || name.ends_with('$') {
         Some((3, "System"))
@@ -712,7 +790,7 @@ fn account_type(name: Option<&str>, sid: Option<&str>) -> Option<(i32, &'static 
 
 /// The logon session named by a logon id field, as `computer/0xhex` (lower case); the linked
 /// logon (the other half of a split admin token) as `uid_alt`.
-fn session(ev: &WinEvent<'_>, id_field: &str, linked_field: Option<&str>) -> Option<Session> {
+fn session(ev: &WinEvent<'_>, id_field: Name, linked_field: Option<Name>) -> Option<Session> {
     let uid = session_uid(ev, ev.field(id_field)?)?;
     let mut session = Session {
         uid: Some(uid),
@@ -729,15 +807,22 @@ fn session(ev: &WinEvent<'_>, id_field: &str, linked_field: Option<&str>) -> Opt
 
 /// `computer/0xhex` of a logon id (`None` for `0x0`, which names no session).
 pub fn session_uid(ev: &WinEvent<'_>, logon_id: &str) -> Option<String> {
-    let id = match codes::parse_hex(logon_id) {
-        Some(0) => return None,
-        Some(n) => format!("0x{n:x}"),
-        None => logon_id.trim().to_ascii_lowercase(),
-    };
-    Some(match computer(ev) {
-        Some(c) => format!("{}/{id}", c.to_ascii_lowercase()),
-        None => id,
-    })
+    let hex = codes::parse_hex(logon_id);
+    if hex == Some(0) {
+        return None;
+    }
+    let computer = computer(ev);
+    let mut uid = String::with_capacity(computer.map_or(0, |c| c.len() + 1) + logon_id.len() + 2);
+    if let Some(c) = computer {
+        uid.push_str(c);
+        uid.push('/');
+    }
+    match hex {
+        Some(n) => codes::push_hex(&mut uid, n),
+        None => uid.push_str(trim(logon_id)),
+    }
+    uid.make_ascii_lowercase();
+    Some(uid)
 }
 
 /// The computer that logged the event.
@@ -757,9 +842,9 @@ fn host(ev: &WinEvent<'_>) -> Option<Endpoint> {
 /// An address that is not an IP is kept in `unmapped` as `windows.ip_address`.
 fn source(
     ev: &WinEvent<'_>,
-    ips: &[&str],
-    ports: &[&str],
-    hosts: &[&str],
+    ips: &[Name],
+    ports: &[Name],
+    hosts: &[Name],
     unmapped: &mut std::collections::BTreeMap<String, Value>,
 ) -> Option<Endpoint> {
     let mut src = Endpoint::default();
@@ -784,6 +869,10 @@ fn source(
 /// An address as Windows writes it (`::ffff:10.0.0.1`, `fe80::1%12`) in canonical form.
 fn clean_ip(text: &str) -> Option<String> {
     let text = text.split('%').next().unwrap_or(text);
+    // An IPv4 address parses only as it is written out (no leading zeros).
+    if text.parse::<Ipv4Addr>().is_ok() {
+        return Some(text.to_string());
+    }
     let ip: IpAddr = text.parse().ok()?;
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
@@ -795,7 +884,7 @@ fn clean_ip(text: &str) -> Option<String> {
 /// Keep a field's text (message references resolved) in `unmapped` under `key`.
 fn keep_text(
     ev: &WinEvent<'_>,
-    field: &str,
+    field: Name,
     key: &str,
     unmapped: &mut std::collections::BTreeMap<String, Value>,
 ) {
@@ -808,14 +897,16 @@ fn keep_text(
 /// all zeros (no GUID).
 fn keep_guid(
     ev: &WinEvent<'_>,
-    field: &str,
+    field: Name,
     key: &str,
     unmapped: &mut std::collections::BTreeMap<String, Value>,
 ) {
     if let Some(v) = ev.field(field) {
-        let guid = v.trim_matches(['{', '}']).to_ascii_lowercase();
+        let guid = v
+            .trim_matches(|c| c == '{' || c == '}')
+            .to_ascii_lowercase();
         if guid.bytes().any(|b| b != b'0' && b != b'-') {
-            keep(unmapped, key, &guid);
+            unmapped.insert(key.into(), Value::String(guid));
         }
     }
 }

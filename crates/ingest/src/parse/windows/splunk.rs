@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::{Shape, WinEvent};
+use super::{Data, Name, Shape, WinEvent};
 use crate::parse::{ParseContext, Unrecognized};
 
 /// Whether text starts as a Splunk WinEventLog event: a date line, then `LogName=`.
@@ -63,7 +63,7 @@ pub fn read<'a>(text: &'a str, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrec
         channel: None,
         provider: None,
         record_id: None,
-        data: Vec::new(),
+        data: Data::default(),
         shape: Shape::Splunk,
     };
     let mut event_code = None;
@@ -97,7 +97,7 @@ pub fn read<'a>(text: &'a str, ctx: &ParseContext) -> Result<WinEvent<'a>, Unrec
 fn read_message<'a>(lines: impl Iterator<Item = &'a str>, event: &mut WinEvent<'a>) {
     let mut section = "";
     // The field a continuation line (the rest of a privilege list) belongs to.
-    let mut last: Option<usize> = None;
+    let mut last: Option<Name> = None;
     for line in lines {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -115,19 +115,17 @@ fn read_message<'a>(lines: impl Iterator<Item = &'a str>, event: &mut WinEvent<'
             }
             Some((label, value)) if indented || line.contains(":\t") => {
                 let section = if indented { section } else { "" };
-                match field_name(event.event_id, section, label) {
-                    Some(name) => {
-                        event.data.push((Cow::Borrowed(name), Cow::Borrowed(value)));
-                        last = Some(event.data.len() - 1);
-                    }
-                    None => last = None,
-                }
+                // A field given again keeps its first value (and its continuations).
+                last = match field_name(event.event_id, section, label) {
+                    Some(name) if event.data.set(name, Cow::Borrowed(value)) => Some(name),
+                    _ => None,
+                };
             }
             // A continuation of the previous value (privileges are listed one a line).
             None if indented => {
-                if let Some(i) = last {
-                    let joined = format!("{}\n{content}", event.data[i].1);
-                    event.data[i].1 = Cow::Owned(joined);
+                if let Some(value) = last.and_then(|name| event.data.get_mut(name)) {
+                    let joined = format!("{value}\n{content}");
+                    *value = Cow::Owned(joined);
                 }
             }
             // Prose ("This event is generated when…").
@@ -137,22 +135,22 @@ fn read_message<'a>(lines: impl Iterator<Item = &'a str>, event: &mut WinEvent<'
 }
 
 /// The event data name of a message label in a section (`""` for unindented labels).
-fn field_name(event_id: u32, section: &str, label: &str) -> Option<&'static str> {
+fn field_name(event_id: u32, section: &str, label: &str) -> Option<Name> {
     // The `Subject:` of a logoff or session event is the account it is about.
     let subject_is_target = matches!(event_id, 4634 | 4647);
     let session_event = matches!(event_id, 4778 | 4779);
     Some(match (section, label) {
-        ("Subject", "Security ID") if subject_is_target => "TargetUserSid",
-        ("Subject", "Account Name") if subject_is_target => "TargetUserName",
-        ("Subject", "Account Domain") if subject_is_target => "TargetDomainName",
-        ("Subject", "Logon ID") if subject_is_target => "TargetLogonId",
-        ("Subject", "Account Name") if session_event => "AccountName",
-        ("Subject", "Account Domain") if session_event => "AccountDomain",
-        ("Subject", "Logon ID") if session_event => "LogonID",
-        ("Subject", "Security ID") => "SubjectUserSid",
-        ("Subject", "Account Name") => "SubjectUserName",
-        ("Subject", "Account Domain") => "SubjectDomainName",
-        ("Subject", "Logon ID") => "SubjectLogonId",
+        ("Subject", "Security ID") if subject_is_target => Name::TargetUserSid,
+        ("Subject", "Account Name") if subject_is_target => Name::TargetUserName,
+        ("Subject", "Account Domain") if subject_is_target => Name::TargetDomainName,
+        ("Subject", "Logon ID") if subject_is_target => Name::TargetLogonId,
+        ("Subject", "Account Name") if session_event => Name::AccountName,
+        ("Subject", "Account Domain") if session_event => Name::AccountDomain,
+        ("Subject", "Logon ID") if session_event => Name::LogonID,
+        ("Subject", "Security ID") => Name::SubjectUserSid,
+        ("Subject", "Account Name") => Name::SubjectUserName,
+        ("Subject", "Account Domain") => Name::SubjectDomainName,
+        ("Subject", "Logon ID") => Name::SubjectLogonId,
         (
             "New Logon"
             | "Account For Which Logon Failed"
@@ -161,63 +159,63 @@ fn field_name(event_id: u32, section: &str, label: &str) -> Option<&'static str>
             | "Account Information",
             label,
         ) => match label {
-            "Security ID" => "TargetUserSid",
-            "User ID" => "TargetSid",
-            "Account Name" => "TargetUserName",
-            "Account Domain" | "Supplied Realm Name" => "TargetDomainName",
-            "Logon ID" => "TargetLogonId",
-            "Linked Logon ID" => "TargetLinkedLogonId",
-            "Network Account Name" => "TargetOutboundUserName",
-            "Network Account Domain" => "TargetOutboundDomainName",
-            "Logon GUID" => "LogonGuid",
+            "Security ID" => Name::TargetUserSid,
+            "User ID" => Name::TargetSid,
+            "Account Name" => Name::TargetUserName,
+            "Account Domain" | "Supplied Realm Name" => Name::TargetDomainName,
+            "Logon ID" => Name::TargetLogonId,
+            "Linked Logon ID" => Name::TargetLinkedLogonId,
+            "Network Account Name" => Name::TargetOutboundUserName,
+            "Network Account Domain" => Name::TargetOutboundDomainName,
+            "Logon GUID" => Name::LogonGuid,
             _ => return None,
         },
-        ("Logon Information" | "", "Logon Type") => "LogonType",
-        ("Logon Information", "Restricted Admin Mode") => "RestrictedAdminMode",
-        ("Logon Information", "Virtual Account") => "VirtualAccount",
-        ("Logon Information", "Elevated Token") => "ElevatedToken",
-        ("", "Impersonation Level") => "ImpersonationLevel",
-        ("", "Privileges") => "PrivilegeList",
-        ("Process Information", "Process ID" | "Caller Process ID") => "ProcessId",
-        ("Process Information", "Process Name" | "Caller Process Name") => "ProcessName",
-        ("Network Information", "Workstation Name") => "WorkstationName",
+        ("Logon Information" | "", "Logon Type") => Name::LogonType,
+        ("Logon Information", "Restricted Admin Mode") => Name::RestrictedAdminMode,
+        ("Logon Information", "Virtual Account") => Name::VirtualAccount,
+        ("Logon Information", "Elevated Token") => Name::ElevatedToken,
+        ("", "Impersonation Level") => Name::ImpersonationLevel,
+        ("", "Privileges") => Name::PrivilegeList,
+        ("Process Information", "Process ID" | "Caller Process ID") => Name::ProcessId,
+        ("Process Information", "Process Name" | "Caller Process Name") => Name::ProcessName,
+        ("Network Information", "Workstation Name") => Name::WorkstationName,
         (
             "Network Information",
             "Source Network Address" | "Network Address" | "Client Address",
-        ) => "IpAddress",
-        ("Network Information", "Source Port" | "Port" | "Client Port") => "IpPort",
+        ) => Name::IpAddress,
+        ("Network Information", "Source Port" | "Port" | "Client Port") => Name::IpPort,
         ("Detailed Authentication Information", label) => match label {
-            "Logon Process" => "LogonProcessName",
-            "Authentication Package" => "AuthenticationPackageName",
-            "Transited Services" => "TransmittedServices",
-            "Package Name (NTLM only)" => "LmPackageName",
-            "Key Length" => "KeyLength",
+            "Logon Process" => Name::LogonProcessName,
+            "Authentication Package" => Name::AuthenticationPackageName,
+            "Transited Services" => Name::TransmittedServices,
+            "Package Name (NTLM only)" => Name::LmPackageName,
+            "Key Length" => Name::KeyLength,
             _ => return None,
         },
-        ("Failure Information", "Failure Reason") => "FailureReason",
-        ("Failure Information", "Status") => "Status",
-        ("Failure Information", "Sub Status") => "SubStatus",
-        ("Target Server", "Target Server Name") => "TargetServerName",
-        ("Target Server", "Additional Information") => "TargetInfo",
-        ("Service Information", "Service Name") => "ServiceName",
-        ("Service Information", "Service ID") => "ServiceSid",
-        ("Session", "Session Name") => "SessionName",
+        ("Failure Information", "Failure Reason") => Name::FailureReason,
+        ("Failure Information", "Status") => Name::Status,
+        ("Failure Information", "Sub Status") => Name::SubStatus,
+        ("Target Server", "Target Server Name") => Name::TargetServerName,
+        ("Target Server", "Additional Information") => Name::TargetInfo,
+        ("Service Information", "Service Name") => Name::ServiceName,
+        ("Service Information", "Service ID") => Name::ServiceSid,
+        ("Session", "Session Name") => Name::SessionName,
         ("Additional Information", label) => match label {
-            "Ticket Options" => "TicketOptions",
-            "Result Code" | "Failure Code" => "Status",
-            "Ticket Encryption Type" => "TicketEncryptionType",
-            "Pre-Authentication Type" => "PreAuthType",
-            "Transited Services" => "TransmittedServices",
-            "Caller Computer Name" => "TargetDomainName",
-            "Client Name" => "ClientName",
-            "Client Address" => "ClientAddress",
+            "Ticket Options" => Name::TicketOptions,
+            "Result Code" | "Failure Code" => Name::Status,
+            "Ticket Encryption Type" => Name::TicketEncryptionType,
+            "Pre-Authentication Type" => Name::PreAuthType,
+            "Transited Services" => Name::TransmittedServices,
+            "Caller Computer Name" => Name::TargetDomainName,
+            "Client Name" => Name::ClientName,
+            "Client Address" => Name::ClientAddress,
             _ => return None,
         },
         // 4776 writes its fields unindented.
-        ("", "Authentication Package") => "PackageName",
-        ("", "Logon Account") => "TargetUserName",
-        ("", "Source Workstation") => "Workstation",
-        ("", "Error Code") => "Status",
+        ("", "Authentication Package") => Name::PackageName,
+        ("", "Logon Account") => Name::TargetUserName,
+        ("", "Source Workstation") => Name::Workstation,
+        ("", "Error Code") => Name::Status,
         _ => return None,
     })
 }

@@ -697,3 +697,25 @@ proptest::proptest! {
         test_support::parse_never_panics(parse, ctx, [s.as_str(), j.as_str(), x.as_str(), sp.as_str()]);
     }
 }
+
+#[test]
+fn trim_agrees_with_str_trim() {
+    for v in [
+        "",
+        "a",
+        " a",
+        "a ",
+        "\u{a0}a",
+        "a\u{3000}",
+        "\ta\r\n",
+        "-",
+        " - ",
+        "ab cd",
+        "é",
+        "é ",
+        "x\u{85}",
+        "\u{1c}x",
+    ] {
+        assert_eq!(trim(v), v.trim(), "{v:?}");
+    }
+}

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::Reader;
 
-use super::{Shape, WinEvent};
+use super::{Data, Shape, WinEvent};
 use crate::parse::syslog::rfc3339_ms;
 use crate::parse::{ParseContext, Unrecognized};
 
@@ -61,7 +61,7 @@ struct Fields {
     computer: Option<String>,
     provider: Option<String>,
     system_time: Option<String>,
-    data: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    data: Data<'static>,
 }
 
 /// Read an event XML record as a [`WinEvent`].
@@ -120,7 +120,7 @@ fn scan(text: &str) -> Result<Fields, String> {
                 open(&mut fields, &path, &name, &start)?;
                 if place_of(&path, &name) == Place::Data {
                     if let Some(n) = data_field_name(&path, &name, &start, &mut unnamed)? {
-                        fields.data.push((Cow::Owned(n), Cow::Borrowed("")));
+                        fields.data.push(Cow::Owned(n), Cow::Borrowed(""));
                     }
                 }
             }
@@ -151,7 +151,7 @@ fn scan(text: &str) -> Result<Fields, String> {
                         if let Some(n) = data_name.take() {
                             fields
                                 .data
-                                .push((Cow::Owned(n), Cow::Owned(std::mem::take(&mut value))));
+                                .push(Cow::Owned(n), Cow::Owned(std::mem::take(&mut value)));
                         }
                     }
                     Place::Other => {}
