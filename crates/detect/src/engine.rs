@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use authtrail_model::validate::UNKNOWN_NAME;
-use authtrail_store::query::{Field, Record};
+use authtrail_store::query::{Field, Query, Record};
 
 use crate::alert::{Alert, EVIDENCE_CAP};
 use crate::rule::Rule;
@@ -26,6 +26,10 @@ const SWEEP_EVERY: u64 = 4096;
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<Rule>,
+    /// The distinct filters of the rules (rules often share one), each evaluated once per event.
+    filters: Vec<Query>,
+    /// Per rule: the index of its filter in `filters`.
+    filter_of: Vec<usize>,
     /// Per rule: the window of each group key.
     groups: Vec<HashMap<Box<[String]>, GroupWindow>>,
     lateness_ms: i64,
@@ -43,8 +47,23 @@ impl Engine {
     pub fn with_lateness(rules: impl IntoIterator<Item = Rule>, lateness_ms: i64) -> Engine {
         let rules: Vec<Rule> = rules.into_iter().collect();
         let groups = rules.iter().map(|_| HashMap::new()).collect();
+        let mut filters: Vec<Query> = Vec::new();
+        let filter_of = rules
+            .iter()
+            .map(
+                |rule| match filters.iter().position(|f| *f == rule.filter) {
+                    Some(i) => i,
+                    None => {
+                        filters.push(rule.filter.clone());
+                        filters.len() - 1
+                    }
+                },
+            )
+            .collect();
         Engine {
             rules,
+            filters,
+            filter_of,
             groups,
             lateness_ms: lateness_ms.max(0),
             watermark: None,
@@ -77,9 +96,15 @@ impl Engine {
         self.watermark = Some(watermark);
         self.observed += 1;
 
+        let matched: Vec<bool> = self.filters.iter().map(|f| f.matches(record)).collect();
         let mut alerts = Vec::new();
-        for (rule, groups) in self.rules.iter().zip(self.groups.iter_mut()) {
-            if !rule.filter.matches(record) {
+        for ((rule, groups), filter) in self
+            .rules
+            .iter()
+            .zip(self.groups.iter_mut())
+            .zip(&self.filter_of)
+        {
+            if !matched.get(*filter).copied().unwrap_or(false) {
                 continue;
             }
             let Some(key) = group_key(rule, record) else {
