@@ -76,6 +76,35 @@ impl Engine {
         &self.rules
     }
 
+    /// Per rule, the window of each group key.
+    pub(crate) fn groups(&self) -> &[HashMap<Box<[String]>, GroupWindow>] {
+        &self.groups
+    }
+
+    /// The newest event time seen (ms).
+    pub fn watermark(&self) -> Option<i64> {
+        self.watermark
+    }
+
+    /// Events observed.
+    pub fn observed(&self) -> u64 {
+        self.observed
+    }
+
+    /// Takes up restored windows (one map per rule), watermark and count.
+    pub(crate) fn resume(
+        &mut self,
+        groups: Vec<HashMap<Box<[String]>, GroupWindow>>,
+        watermark: Option<i64>,
+        observed: u64,
+    ) {
+        if groups.len() == self.rules.len() {
+            self.groups = groups;
+        }
+        self.watermark = watermark;
+        self.observed = observed;
+    }
+
     /// How many (rule, group) windows are held.
     pub fn group_count(&self) -> usize {
         self.groups.iter().map(HashMap::len).sum()

@@ -3,14 +3,17 @@
 //! [`Rules`] loads rules from YAML (the built-ins, [`BUILTIN_YAML`], overridden by a user file;
 //! docs/RULES.md is the format); [`Engine`] feeds committed events through them one at a time
 //! and answers the [`Alert`]s each one raises; [`Alert::to_ocsf`] is an OCSF Detection Finding.
+//! [`Engine::state`] and [`Engine::restore`] carry the windows across a restart.
 #![forbid(unsafe_code)]
 
 pub mod alert;
 pub mod engine;
 mod finding;
 pub mod rule;
+pub mod state;
 mod window;
 
 pub use alert::Alert;
 pub use engine::{Engine, DEFAULT_LATENESS_MS};
 pub use rule::{Distinct, Rule, RuleError, Rules, Severity, BUILTIN_FILE, BUILTIN_YAML};
+pub use state::EngineState;

@@ -118,6 +118,28 @@ impl GroupWindow {
         }
     }
 
+    /// A window holding `entries` (in time order), as a stored state describes it.
+    pub fn from_parts(
+        rule: &Rule,
+        entries: impl IntoIterator<Item = Entry>,
+        newest: i64,
+        last_fired: Option<i64>,
+    ) -> GroupWindow {
+        let mut w = GroupWindow::new(rule);
+        w.entries = entries.into_iter().collect();
+        // In time order whatever was stored (a stable sort keeps equal times in arrival order).
+        w.entries.make_contiguous().sort_by_key(|e| e.t);
+        w.newest = newest;
+        w.last_fired = last_fired;
+        w.move_to(newest, rule.window_ms);
+        w
+    }
+
+    /// The entries kept, in time order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
     /// Adds an event and answers what the window holds if that makes the rule fire: in the
     /// window ending at the event, or for a late event in the first later window (up to the
     /// newest) that holds it and meets the condition. At most one alert per event.

@@ -65,25 +65,9 @@ fn event_later_than_lateness_counts_as_of_the_newest_time() {
     assert_eq!(a[0].evidence[0], 50);
 }
 
-/// A deterministic mixed stream: spraying, brute force and noise from a few addresses.
-fn mixed_stream(n: u64) -> Vec<Ev> {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|seq| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let ip = format!("203.0.113.{}", x % 7);
-            let user = format!("user{}", (x >> 8) % 40);
-            let t = T0 + seq as i64 * 700 - ((x >> 20) % 30_000) as i64;
-            logon(seq, t, Some(&user), &ip, (x >> 30).is_multiple_of(5))
-        })
-        .collect()
-}
-
 #[test]
 fn same_events_same_order_same_alerts() {
-    let ev = mixed_stream(3_000);
+    let ev = mixed_stream(3_000, 0x9E37_79B9_7F4A_7C15);
     let rules = || Rules::builtin().unwrap().into_vec();
     let a = run(&mut Engine::new(rules()), &ev);
     let b = run(&mut Engine::new(rules()), &ev);

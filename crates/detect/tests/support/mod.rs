@@ -84,3 +84,20 @@ pub fn failures(spec: impl IntoIterator<Item = (i64, String, String)>) -> Vec<Ev
         .map(|(i, (t, user, ip))| fail(i as u64 + 1, t, &user, &ip))
         .collect()
 }
+
+/// A deterministic mixed stream from `seed` (some events up to 30 s late): spraying, brute force
+/// and noise from a few addresses, one event in five a success.
+pub fn mixed_stream(n: u64, seed: u64) -> Vec<Ev> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|seq| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ip = format!("203.0.113.{}", x % 7);
+            let user = format!("user{}", (x >> 8) % 40);
+            let t = T0 + seq as i64 * 700 - ((x >> 20) % 30_000) as i64;
+            logon(seq, t, Some(&user), &ip, (x >> 30).is_multiple_of(5))
+        })
+        .collect()
+}
