@@ -1,10 +1,13 @@
 //! The engine: every event through every rule, per-group windows, alerts as they fire.
 //!
-//! Time is event time (the OCSF `time`, ms). The watermark is the newest event time seen. An
-//! event at most `lateness` behind the watermark is counted at its own time, in the windows it
-//! belongs to; an older one is not dropped but counted as of the watermark (as if it had just
-//! arrived), so it still adds to counts and evidence. Groups that no event (late or not) can
-//! still join are forgotten. The same events in the same order give the same alerts.
+//! Time is event time (the OCSF `time`, ms). In each group, an event at most `lateness` behind
+//! the group's newest event is counted at its own time, in the windows it belongs to; an older
+//! one is not dropped but counted as of the group's newest (as if it had just arrived), so it
+//! still adds to counts and evidence. Lateness is judged per group, so an event stamped far
+//! ahead (a skewed clock, another source's bad time) makes no other group's events late. The
+//! watermark, the newest time of the events the rules count, only decides which groups no event
+//! can still join; those are forgotten at a sweep unless an event joined them since the last
+//! one. The same events in the same order give the same alerts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -101,6 +104,10 @@ impl Engine {
         if groups.len() == self.rules.len() {
             self.groups = groups;
         }
+        // Restored groups count as just joined: the next sweep judges them by time alone.
+        for w in self.groups.iter_mut().flat_map(HashMap::values_mut) {
+            w.touched = observed;
+        }
         self.watermark = watermark;
         self.observed = observed;
     }
@@ -113,19 +120,13 @@ impl Engine {
     /// Feeds one committed event; answers the alerts it raises, in rule order.
     pub fn observe(&mut self, record: &Record<'_>) -> Vec<Alert> {
         let time = record.event.get("time").and_then(serde_json::Value::as_i64);
-        let watermark = match (self.watermark, time) {
-            (Some(w), Some(t)) => w.max(t),
-            (Some(w), None) => w,
-            (None, t) => t.unwrap_or(0),
-        };
-        // Counted at its own time when at most `lateness` behind, else as of the watermark.
-        let t = time
-            .filter(|t| *t >= watermark.saturating_sub(self.lateness_ms))
-            .unwrap_or(watermark);
-        self.watermark = Some(watermark);
         self.observed += 1;
-
         let matched: Vec<bool> = self.filters.iter().map(|f| f.matches(record)).collect();
+        // Only events some rule counts move the watermark: an unparsed line stamped with its
+        // arrival time, say, must not make the real events look months late.
+        if let (Some(t), true) = (time, matched.contains(&true)) {
+            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+        }
         let mut alerts = Vec::new();
         for ((rule, groups), filter) in self
             .rules
@@ -144,14 +145,16 @@ impl Engine {
                 .iter()
                 .map(|d| value_of(d.field, record).map(Arc::from))
                 .collect();
+            let window = groups
+                .entry(key.clone())
+                .or_insert_with(|| GroupWindow::new(rule));
+            let t = effective_time(time, window.newest(), self.watermark, self.lateness_ms);
+            window.touched = self.observed;
             let entry = Entry {
                 t,
                 seq: record.seq,
                 values,
             };
-            let window = groups
-                .entry(key.clone())
-                .or_insert_with(|| GroupWindow::new(rule));
             if let Some(snapshot) = window.observe(rule, entry, EVIDENCE_CAP) {
                 alerts.push(make_alert(rule, &key, snapshot));
             }
@@ -169,9 +172,29 @@ impl Engine {
             return;
         };
         let lateness = self.lateness_ms;
+        // A group an event joined since the last sweep is kept whatever the times say: one event
+        // stamped far ahead (a skewed clock) must not make every other group look idle.
+        let recent = self.observed.saturating_sub(SWEEP_EVERY);
         for (rule, groups) in self.rules.iter().zip(self.groups.iter_mut()) {
-            groups.retain(|_, w| !w.idle(rule, now, lateness));
+            groups.retain(|_, w| w.touched > recent || !w.idle(rule, now, lateness));
         }
+    }
+}
+
+/// The time an event is counted at in a group: its own when at most `lateness` behind the
+/// group's newest event, else the group's newest (it is not dropped); without a time, the
+/// group's newest, or the watermark for a new group.
+fn effective_time(
+    time: Option<i64>,
+    newest: Option<i64>,
+    watermark: Option<i64>,
+    lateness_ms: i64,
+) -> i64 {
+    match (time, newest) {
+        (Some(t), Some(n)) if t >= n.saturating_sub(lateness_ms) => t,
+        (Some(t), None) => t,
+        (_, Some(n)) => n,
+        (None, None) => watermark.unwrap_or(0),
     }
 }
 

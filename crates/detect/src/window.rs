@@ -102,6 +102,8 @@ pub(crate) struct GroupWindow {
     pub newest: i64,
     /// The end of the window of the group's last alert.
     pub last_fired: Option<i64>,
+    /// The engine's event count when an event last joined this group.
+    pub touched: u64,
     tally: Tally,
 }
 
@@ -114,6 +116,7 @@ impl GroupWindow {
             hi: 0,
             newest: i64::MIN,
             last_fired: None,
+            touched: 0,
             tally: Tally::new(rule),
         }
     }
@@ -133,6 +136,11 @@ impl GroupWindow {
         w.last_fired = last_fired;
         w.move_to(newest, rule.window_ms);
         w
+    }
+
+    /// The group's newest effective event time, if it holds any event.
+    pub fn newest(&self) -> Option<i64> {
+        (self.newest != i64::MIN).then_some(self.newest)
     }
 
     /// The entries kept, in time order.
