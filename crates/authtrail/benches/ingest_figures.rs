@@ -45,7 +45,7 @@ use sha2::{Digest, Sha256};
 mod common;
 use common::{
     bench_main, best, children_cpu_seconds, cpu_seconds, env_flag, env_parse, env_phases, fmt_num,
-    machine_busy_seconds, median, temp_dir, Report, Rng,
+    fmt_ratios, machine_busy_seconds, median, temp_dir, Report, Rng,
 };
 
 /// The same allocator as the binary, so in-process figures match what `authtrail ingest` does.
@@ -982,11 +982,7 @@ fn e2e_phase(
     );
     report.note(format!(
         "  per-pair ratios syslog/json: {}",
-        ratios
-            .iter()
-            .map(|r| format!("{r:.3}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        fmt_ratios(&ratios)
     ));
     Ok(())
 }

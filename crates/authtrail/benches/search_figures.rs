@@ -55,8 +55,8 @@ use serde::{Deserialize, Serialize};
 
 mod common;
 use common::{
-    bench_main, cpu_seconds, env_flag, env_parse, env_phases, fmt_num, machine_busy_seconds,
-    median, temp_dir, Report, Rng,
+    bench_main, cpu_seconds, env_flag, env_parse, env_phases, fmt_num, fmt_ratios,
+    machine_busy_seconds, median, temp_dir, Report, Rng,
 };
 
 #[path = "search/generate.rs"]
@@ -616,11 +616,7 @@ fn ingest_phase(knobs: &Knobs, tmp: &Path, report: &mut Report) -> Result<()> {
         median(&cpus[&true]),
         median(&cpus[&false]),
         median(&cpus[&true]) - median(&cpus[&false]),
-        ratios
-            .iter()
-            .map(|r| format!("{r:.3}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        fmt_ratios(&ratios)
     ));
     Ok(())
 }

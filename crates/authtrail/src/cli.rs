@@ -121,27 +121,7 @@ pub enum Command {
     /// The timeline of a session, a user or a source address across sources, following the
     /// correlation keys (docs/TRACE.md). Exit 1 when nothing is found, 2 on bad usage.
     #[command(group(clap::ArgGroup::new("start").required(true).args(["session", "user", "ip"])))]
-    Trace {
-        /// Start from a session id (`session.uid` or `actor.session.uid`).
-        #[arg(long)]
-        session: Option<String>,
-        /// Start from a user (`user.name` or `actor.user.name`).
-        #[arg(long)]
-        user: Option<String>,
-        /// Start from a source address.
-        #[arg(long, value_name = "ADDR")]
-        ip: Option<std::net::IpAddr>,
-        /// Only events at or after T (`24h`, `2026-11-27T10:00:00Z`, `2026-11-27`); a user or
-        /// address trace defaults to the last 7 days.
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
-        /// Only events before T.
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
-        /// Output: a table, or JSON lines (one step per line, with its event).
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-    },
+    Trace(TraceArgs),
     /// Write an evidence bundle proving one entry.
     Prove {
         /// The entry's seq.
@@ -194,4 +174,28 @@ pub enum OutputFormat {
     Table,
     /// One JSON object per line.
     Json,
+}
+
+/// The flags of `trace` (exactly one of session, user, ip).
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// Start from a session id (`session.uid` or `actor.session.uid`).
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Start from a user (`user.name` or `actor.user.name`).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Start from a source address.
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Option<std::net::IpAddr>,
+    /// Only events at or after T (`24h`, `2026-11-27T10:00:00Z`, `2026-11-27`); a user or
+    /// address trace defaults to the last 7 days.
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only events before T.
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Output: a table, or JSON lines (one step per line, with its event).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::{expect_code, ingest_syslog, run, run_in};
+use common::{expect_code, ingest_syslog, json_lines, run, run_in};
 use serde_json::Value;
 
 /// A data directory holding six sshd events from two sources; returns (data dir, verifier key).
@@ -35,12 +35,6 @@ fn log_with_events(tmp: &Path) -> (PathBuf, String) {
         ingest_syslog(&dir, source, file);
     }
     (dir, vkey)
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
 }
 
 fn path_str(p: &Path) -> &str {

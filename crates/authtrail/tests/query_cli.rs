@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{expect_code, ingest_syslog, run_in};
-use serde_json::Value;
+use common::{expect_code, ingest_syslog, json_lines, run_in};
 
 /// A data directory holding five sshd events from two sources.
 fn log_with_events(tmp: &std::path::Path) -> std::path::PathBuf {
@@ -28,13 +27,6 @@ fn log_with_events(tmp: &std::path::Path) -> std::path::PathBuf {
         ingest_syslog(&dir, source, file);
     }
     dir
-}
-
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
 }
 
 #[test]

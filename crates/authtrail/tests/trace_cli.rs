@@ -9,7 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{expect_code, run_in};
+use common::{expect_code, json_lines, run_in};
 use serde_json::{json, Value};
 
 /// 2025-11-27T10:00:00Z in seconds.
@@ -234,13 +234,6 @@ fn scenario(tmp: &Path) -> PathBuf {
         assert!(!out.contains("unparsed:"), "{name}: {out}");
     }
     dir
-}
-
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
 }
 
 /// `(seq, rule, key, from)` of each step.

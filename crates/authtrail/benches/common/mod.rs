@@ -156,6 +156,15 @@ impl Report {
     }
 }
 
+/// Per-run ratios as a list for a report line: `0.873, 0.864, 0.943`.
+pub fn fmt_ratios(ratios: &[f64]) -> String {
+    ratios
+        .iter()
+        .map(|r| format!("{r:.3}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The median (mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();

@@ -95,24 +95,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out: out.as_deref(),
             evidence: evidence.as_deref(),
         }),
-        Command::Trace {
-            session,
-            user,
-            ip,
-            since,
-            until,
-            format,
-        } => trace::run(
-            &data,
-            trace::TraceArgs {
-                session,
-                user,
-                ip,
-                since,
-                until,
-                format,
-            },
-        ),
+        Command::Trace(args) => trace::run(&data, args),
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
     }

@@ -5,7 +5,6 @@
 //! Exit 1 when nothing is found; 2 on bad usage (a bad time, an empty id).
 
 use std::io::Write;
-use std::net::IpAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -14,24 +13,8 @@ use authtrail_store::query::parse_time;
 use authtrail_store::trace::{trace, Bounds, Start, Step, Timeline};
 use authtrail_store::LogReader;
 
-use crate::cli::OutputFormat;
+use crate::cli::{OutputFormat, TraceArgs};
 use crate::exit::FAILED;
-
-/// The flags of `trace`, as clap gave them (exactly one of session, user, ip).
-pub struct TraceArgs {
-    /// `--session`.
-    pub session: Option<String>,
-    /// `--user`.
-    pub user: Option<String>,
-    /// `--ip`.
-    pub ip: Option<IpAddr>,
-    /// `--since`.
-    pub since: Option<String>,
-    /// `--until`.
-    pub until: Option<String>,
-    /// `--format`.
-    pub format: OutputFormat,
-}
 
 /// Trace over the local log and print the timeline in `format`.
 pub fn run(data: &Path, args: TraceArgs) -> Result<ExitCode> {

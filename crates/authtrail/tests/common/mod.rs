@@ -343,3 +343,10 @@ pub fn ingest_syslog(dir: &Path, source: &str, file: &Path) {
     ];
     expect_code(&run_in(dir, &args), 0, "ingest");
 }
+
+/// Each line of `text` (a command's `--format json` output) as JSON.
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
