@@ -65,6 +65,12 @@ pub enum Command {
         /// Zone of timestamps that carry none (IANA name, default UTC).
         #[arg(long)]
         timezone: Option<String>,
+        /// Detection rule file overriding and adding to the built-ins (docs/RULES.md).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Do not run detection over the appended events.
+        #[arg(long, conflicts_with = "rules")]
+        no_detect: bool,
         /// Files to read; `-` reads standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -96,6 +102,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
         format: QueryFormat,
         /// Print at most this many events.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// The alerts detection raised (Detection Finding entries of the log), oldest first.
+    Alerts {
+        /// Only alerts whose window ended at or after T (`24h`, `2026-11-27`, RFC 3339).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Output: a table, or JSON lines (`{seq, alert}`, the alert as an OCSF finding).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Print at most this many alerts.
         #[arg(long)]
         limit: Option<u64>,
     },

@@ -40,6 +40,25 @@ pub struct ServeConfig {
     /// Files to follow.
     #[serde(default)]
     pub tail: Vec<TailSettings>,
+    /// Detection.
+    #[serde(default)]
+    pub detect: DetectSettings,
+    /// Where alerts go (docs/ALERTS.md).
+    #[serde(default)]
+    pub alerts: authtrail_detect::output::OutputsConfig,
+}
+
+/// The `[detect]` table.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectSettings {
+    /// Run detection (default true).
+    pub enabled: Option<bool>,
+    /// A rule file overriding and adding to the built-ins (docs/RULES.md); relative to the
+    /// configuration file's directory.
+    pub rules: Option<std::path::PathBuf>,
+    /// How late (event time) an event may be and still count at its own time, ms (default 60000).
+    pub lateness_ms: Option<u64>,
 }
 
 /// One `[[tail]]` entry.
@@ -133,6 +152,11 @@ impl ServeConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+        let mut config: ServeConfig =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if let (Some(rules), Some(dir)) = (&config.detect.rules, path.parent()) {
+            config.detect.rules = Some(dir.join(rules));
+        }
+        Ok(config)
     }
 }

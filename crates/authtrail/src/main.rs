@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod config;
 mod data_dir;
+mod detection;
 mod exit;
 
 use std::process::ExitCode;

@@ -28,7 +28,13 @@ fn ingest(dir: &Path, scratch: &Path, tag: &str, n: usize) {
     std::fs::write(&file, ndjson(&events(tag, n))).expect("write input");
     let out = run_in(
         dir,
-        &["ingest", "--source", "e2e-cli", file.to_str().unwrap()],
+        &[
+            "ingest",
+            "--no-detect",
+            "--source",
+            "e2e-cli",
+            file.to_str().unwrap(),
+        ],
     );
     let (stdout, _) = expect_code(&out, 0, "ingest");
     assert!(

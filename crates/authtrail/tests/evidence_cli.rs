@@ -21,7 +21,7 @@ fn log_of_40() -> (tempfile::TempDir, PathBuf, String) {
     let vkey = init(&dir);
     let input = tmp.path().join("in.ndjson");
     std::fs::write(&input, ndjson(&events("evidence", 40))).unwrap();
-    let out = run_in(&dir, &["ingest", input.to_str().unwrap()]);
+    let out = run_in(&dir, &["ingest", "--no-detect", input.to_str().unwrap()]);
     expect_code(&out, 0, "ingest");
     (tmp, dir, vkey)
 }

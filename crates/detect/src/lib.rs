@@ -3,17 +3,22 @@
 //! [`Rules`] loads rules from YAML (the built-ins, [`BUILTIN_YAML`], overridden by a user file;
 //! docs/RULES.md is the format); [`Engine`] feeds committed events through them one at a time
 //! and answers the [`Alert`]s each one raises; [`Alert::to_ocsf`] is an OCSF Detection Finding.
-//! [`Engine::state`] and [`Engine::restore`] carry the windows across a restart.
+//! [`Engine::state`] and [`Engine::restore`] carry the windows across a restart. [`Detector`]
+//! follows a live log with them, appending alerts as entries and storing its state.
 #![forbid(unsafe_code)]
 
 pub mod alert;
 pub mod engine;
 mod finding;
+pub mod follow;
+pub mod listing;
+pub mod output;
 pub mod rule;
 pub mod state;
 mod window;
 
 pub use alert::Alert;
 pub use engine::{Engine, DEFAULT_LATENESS_MS};
+pub use follow::{Detector, Running, DETECT_SOURCE};
 pub use rule::{Distinct, Rule, RuleError, Rules, Severity, BUILTIN_FILE, BUILTIN_YAML};
 pub use state::EngineState;

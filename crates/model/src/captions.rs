@@ -101,6 +101,27 @@ pub const API_ACTIVITIES: &[(i32, &str)] = &[
     (99, "Other"),
 ];
 
+/// Activities of Detection Finding (2004).
+pub const FINDING_ACTIVITIES: &[(i32, &str)] = &[
+    (0, "Unknown"),
+    (1, "Create"),
+    (2, "Update"),
+    (3, "Close"),
+    (99, "Other"),
+];
+
+/// Values of a finding's `status_id` (Detection Finding 2004).
+pub const FINDING_STATUSES: &[(i32, &str)] = &[
+    (0, "Unknown"),
+    (1, "New"),
+    (2, "In Progress"),
+    (3, "Suppressed"),
+    (4, "Resolved"),
+    (5, "Archived"),
+    (6, "Deleted"),
+    (99, "Other"),
+];
+
 /// An OCSF event class authtrail models: its names and activities.
 #[derive(Debug)]
 pub struct ClassInfo {
@@ -114,6 +135,8 @@ pub struct ClassInfo {
     pub category_name: &'static str,
     /// The class's `activity_id` values and captions.
     pub activities: &'static [(i32, &'static str)],
+    /// The class's `status_id` values and captions.
+    pub statuses: &'static [(i32, &'static str)],
 }
 
 /// The classes authtrail accepts (DESIGN.md §2).
@@ -124,6 +147,7 @@ pub const CLASSES: &[ClassInfo] = &[
         category_uid: 3,
         category_name: "Identity & Access Management",
         activities: AUTHENTICATION_ACTIVITIES,
+        statuses: STATUSES,
     },
     ClassInfo {
         uid: 3001,
@@ -131,6 +155,7 @@ pub const CLASSES: &[ClassInfo] = &[
         category_uid: 3,
         category_name: "Identity & Access Management",
         activities: ACCOUNT_CHANGE_ACTIVITIES,
+        statuses: STATUSES,
     },
     ClassInfo {
         uid: 3003,
@@ -138,6 +163,7 @@ pub const CLASSES: &[ClassInfo] = &[
         category_uid: 3,
         category_name: "Identity & Access Management",
         activities: AUTHORIZE_SESSION_ACTIVITIES,
+        statuses: STATUSES,
     },
     ClassInfo {
         uid: 4002,
@@ -145,6 +171,7 @@ pub const CLASSES: &[ClassInfo] = &[
         category_uid: 4,
         category_name: "Network Activity",
         activities: HTTP_ACTIVITIES,
+        statuses: STATUSES,
     },
     ClassInfo {
         uid: 6003,
@@ -152,6 +179,15 @@ pub const CLASSES: &[ClassInfo] = &[
         category_uid: 6,
         category_name: "Application Activity",
         activities: API_ACTIVITIES,
+        statuses: STATUSES,
+    },
+    ClassInfo {
+        uid: 2004,
+        name: "Detection Finding",
+        category_uid: 2,
+        category_name: "Findings",
+        activities: FINDING_ACTIVITIES,
+        statuses: FINDING_STATUSES,
     },
 ];
 
@@ -244,6 +280,7 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "actor",
     "ai_agent",
     "ai_model",
+    "anomaly_analyses",
     "api",
     "app_name",
     "app_protocol_name",
@@ -262,6 +299,7 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "class_name",
     "class_uid",
     "cloud",
+    "comment",
     "confidence",
     "confidence_id",
     "confidence_score",
@@ -279,7 +317,9 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "end_time",
     "end_time_dt",
     "enrichments",
+    "evidences",
     "file",
+    "finding_info",
     "firewall_rule",
     "group",
     "groups",
@@ -309,6 +349,7 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "metadata",
     "namespace_pid",
     "network_observation_point",
+    "notes",
     "observables",
     "observation_point",
     "observation_point_id",
@@ -329,6 +370,7 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "raw_data",
     "raw_data_hash",
     "raw_data_size",
+    "remediation",
     "resources",
     "risk_details",
     "risk_level",
@@ -359,8 +401,10 @@ const OCSF_ATTRIBUTES: &[&str] = &[
     "unmapped",
     "user",
     "user_result",
+    "vendor_attributes",
     "verdict",
     "verdict_id",
+    "vulnerabilities",
 ];
 
 /// Whether OCSF defines `name` as a top-level attribute of the classes authtrail models.

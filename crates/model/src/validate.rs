@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::captions::{caption, class_info, AUTH_PROTOCOLS, LOGON_TYPES, SEVERITIES, STATUSES};
+use crate::captions::{caption, class_info, AUTH_PROTOCOLS, LOGON_TYPES, SEVERITIES};
 use crate::error::ModelError;
 use crate::event::{Event, AUTHENTICATION_CLASS_UID};
 use crate::objects::{Endpoint, Service, User};
@@ -46,7 +46,7 @@ impl Event {
             .ok_or_else(|| enum_error("activity_id", self.activity_id))?;
         let severity = caption(SEVERITIES, self.severity_id)
             .ok_or_else(|| enum_error("severity_id", self.severity_id))?;
-        let status = caption(STATUSES, self.status_id)
+        let status = caption(class.statuses, self.status_id)
             .ok_or_else(|| enum_error("status_id", self.status_id))?;
         if !TIME_RANGE_MS.contains(&self.time) {
             return Err(ModelError::invalid(

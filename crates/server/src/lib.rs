@@ -24,6 +24,8 @@ pub fn router(state: AppState) -> Router {
             get(routes::search::search).post(routes::ingest::post_events),
         )
         .route("/v1/trace", get(routes::trace::trace))
+        .route("/v1/alerts", get(routes::alerts::alerts))
+        .route("/v1/blocklist", get(routes::alerts::blocklist))
         .route("/v1/raw", post(routes::ingest::post_raw))
         .route("/v1/logs", post(routes::otlp::post_logs))
         .route("/v1/entries/{seq}", get(routes::entries::get_entry))

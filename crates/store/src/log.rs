@@ -81,6 +81,8 @@ pub(crate) struct Shared {
     checkpoint: RwLock<Arc<SignedCheckpoint>>,
     poison: Mutex<Option<String>>,
     wake: (Mutex<bool>, Condvar),
+    /// Signalled each time entries become durable (and on close), for followers of the log.
+    grown: (Mutex<()>, Condvar),
     /// Held while a checkpoint is signed and written, so publishers never interleave.
     publishing: Mutex<()>,
 }
@@ -97,6 +99,14 @@ impl Shared {
             .lock()
             .map(|p| p.clone())
             .unwrap_or_else(|_| Some("lock poisoned".into()))
+    }
+
+    /// Wakes the threads waiting for the log to grow.
+    pub(crate) fn notify_grown(&self) {
+        let (lock, cv) = &self.grown;
+        // Taking the lock orders this after a waiter's check of the size: no wakeup is lost.
+        let _guard = lock.lock();
+        cv.notify_all();
     }
 
     pub(crate) fn notify_integrated(&self) {
@@ -148,6 +158,7 @@ impl EmbeddedLog {
             })),
             poison: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
+            grown: (Mutex::new(()), Condvar::new()),
             publishing: Mutex::new(()),
         });
         if recovered.size
@@ -256,6 +267,32 @@ impl EmbeddedLog {
     /// Number of durable (acknowledged) entries.
     pub fn size(&self) -> u64 {
         self.shared.durable.load(Ordering::Acquire)
+    }
+
+    /// Waits until the log holds more than `known` durable entries, it is closed, or `timeout`
+    /// passes; answers the size then.
+    pub fn wait_for_growth(&self, known: u64, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        let (lock, cv) = &self.shared.grown;
+        let Ok(mut guard) = lock.lock() else {
+            return self.size();
+        };
+        loop {
+            let size = self.size();
+            let now = Instant::now();
+            if size > known || now >= deadline || self.is_closed() {
+                return size;
+            }
+            match cv.wait_timeout(guard, deadline - now) {
+                Ok((g, _)) => guard = g,
+                Err(_) => return self.size(),
+            }
+        }
+    }
+
+    /// Whether [`close`](EmbeddedLog::close) has begun: no more appends are taken.
+    pub fn is_closed(&self) -> bool {
+        self.requests.lock().map_or(true, |r| r.is_none())
     }
 
     /// Number of entries whose hashes are stored (tiles and proofs reach this far).
@@ -372,6 +409,7 @@ impl EmbeddedLog {
         if let Ok(mut r) = self.requests.lock() {
             r.take();
         }
+        self.shared.notify_grown();
         if let Some(w) = self.writer.lock().ok().and_then(|mut w| w.take()) {
             let _ = w.join();
         }

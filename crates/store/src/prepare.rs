@@ -11,9 +11,23 @@ use crate::layout::{body_record_len, encode_body_unsealed, BODY_EVENT_AT, BODY_S
 /// Largest event or raw body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// Check that a source name can go into an entry header.
+/// Source names starting with this (any case) are for the entries authtrail writes itself
+/// (`authtrail-detect`, its alerts), so no client can write an entry that passes for one.
+pub const RESERVED_SOURCE_PREFIX: &str = "authtrail-";
+
+/// Check that a client's source name can go into an entry header and is not reserved.
 pub fn validate_source_name(source: &str) -> Result<()> {
-    Ok(validate_source(source)?)
+    validate_source(source)?;
+    let reserved = source
+        .get(..RESERVED_SOURCE_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_SOURCE_PREFIX));
+    if reserved {
+        return Err(StoreError::InvalidRequest(format!(
+            "source name {source:?} is reserved: names starting with {RESERVED_SOURCE_PREFIX} are \
+             for the entries authtrail writes itself"
+        )));
+    }
+    Ok(())
 }
 
 /// Fresh random salts, one per entry, from one call to the OS.

@@ -170,6 +170,7 @@ impl Writer {
         self.next_seq = seq;
         self.segment_len = seg_len;
         self.shared.durable.store(seq, Ordering::Release);
+        self.shared.notify_grown();
         Ok(leaves)
     }
 

@@ -25,6 +25,7 @@ use authtrail_store::{EmbeddedLog, LogOptions, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data_dir::ensure_initialized;
+use crate::detection::{print_summary, DetectOptions, Detection};
 
 /// Bytes looked at to tell a JSON document from lines.
 const DOCUMENT_PEEK: usize = 64;
@@ -46,6 +47,10 @@ pub struct IngestArgs<'a> {
     pub parse_config: ParseConfig,
     /// Longest text line kept whole.
     pub max_line_bytes: Option<usize>,
+    /// Detection over what is appended (and anything in the log not yet observed), or none.
+    pub detect: Option<DetectOptions>,
+    /// Where alerts are queued for `serve` to deliver.
+    pub outputs: authtrail_detect::output::OutputsConfig,
 }
 
 /// Ingest the files; print what they held.
@@ -72,15 +77,17 @@ pub fn run(args: IngestArgs<'_>) -> Result<ExitCode> {
             batches.push((name, batch));
         }
         let log = open_log(args.data)?;
+        let detection = start_detection(&args.detect, args.data, &args.outputs, &log)?;
         let mut total = Totals::default();
         for (name, batch) in batches {
             let summary = batch.summary.clone();
             let range = append(&log, batch).with_context(|| format!("appending {name}"))?;
             total.file_done(&name, &summary, range);
         }
-        return total.finish(&log, started);
+        return total.finish(&log, detection, started);
     }
     let log = open_log(args.data)?;
+    let detection = start_detection(&args.detect, args.data, &args.outputs, &log)?;
     let total_bytes: u64 = args
         .files
         .iter()
@@ -103,7 +110,20 @@ pub fn run(args: IngestArgs<'_>) -> Result<ExitCode> {
         total.file_done(&name, &summary, range);
     }
     progress.finish_and_clear();
-    total.finish(&log, started)
+    total.finish(&log, detection, started)
+}
+
+/// The detector over the log, before anything is appended (so a bad rule file writes nothing).
+fn start_detection(
+    detect: &Option<DetectOptions>,
+    data: &Path,
+    outputs: &authtrail_detect::output::OutputsConfig,
+    log: &Arc<EmbeddedLog>,
+) -> Result<Option<Detection>> {
+    detect
+        .as_ref()
+        .map(|d| d.start(log, data, outputs, false))
+        .transpose()
 }
 
 /// Parse and append one text file chunk by chunk: a parsing thread feeds the appending one.
@@ -356,7 +376,14 @@ impl Totals {
         self.summary.merge(summary);
     }
 
-    fn finish(self, log: &EmbeddedLog, started: Instant) -> Result<ExitCode> {
+    fn finish(
+        self,
+        log: &EmbeddedLog,
+        detection: Option<Detection>,
+        started: Instant,
+    ) -> Result<ExitCode> {
+        // Detection observes everything appended (and appends its alerts) before the log closes.
+        let detected = detection.map(Detection::finish).transpose()?;
         let cp = log.close()?;
         let s = self.summary;
         let secs = started.elapsed().as_secs_f64();
@@ -375,6 +402,9 @@ impl Totals {
         for (parser, n) in &s.by_parser {
             println!("  {parser}: {n}");
         }
+        if let Some(summary) = &detected {
+            print_summary(summary);
+        }
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -383,14 +413,15 @@ fn append(log: &EmbeddedLog, batch: PreparedBatch) -> Result<std::ops::Range<u64
     Ok(log.append(batch.entries)?)
 }
 
-fn open_log(data: &Path) -> Result<EmbeddedLog> {
+fn open_log(data: &Path) -> Result<Arc<EmbeddedLog>> {
     ensure_initialized(data, None)?;
-    EmbeddedLog::open(data, LogOptions::default()).map_err(|e| match e {
+    let log = EmbeddedLog::open(data, LogOptions::default()).map_err(|e| match e {
         StoreError::Locked(_) => anyhow::anyhow!(
             "{e}: is `authtrail serve` running on it? POST to its /v1/events or /v1/raw instead"
         ),
-        e => e.into(),
-    })
+        e => anyhow::Error::from(e),
+    })?;
+    Ok(Arc::new(log))
 }
 
 fn read_all(file: &Path) -> Result<Vec<u8>> {

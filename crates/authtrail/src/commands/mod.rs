@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod alerts;
 mod checkpoint;
 mod export;
 mod ingest;
@@ -20,6 +21,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::config::{parse_config, ServeConfig};
+use crate::detection::DetectOptions;
 
 /// Run the command the user asked for.
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -47,14 +49,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             source,
             config,
             timezone,
+            rules,
+            no_detect,
             files,
         } => {
-            let settings = config
+            let mut settings = config
                 .as_deref()
                 .map(ServeConfig::load)
                 .transpose()?
                 .unwrap_or_default();
             let zone = timezone.or(settings.timezone.clone());
+            if rules.is_some() {
+                settings.detect.rules = rules;
+            }
+            if no_detect {
+                settings.detect.enabled = Some(false);
+            }
             ingest::run(ingest::IngestArgs {
                 data: &data,
                 format: &format,
@@ -62,6 +72,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 files: &files,
                 parse_config: parse_config(zone.as_deref(), &settings.gateway)?,
                 max_line_bytes: settings.max_line_bytes,
+                detect: DetectOptions::from_settings(&settings.detect),
+                outputs: settings.alerts.clone(),
             })
         }
         Command::Checkpoint => checkpoint::run(&data),
@@ -82,6 +94,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             format,
             limit,
         } => query::run(&data, &query, format, limit),
+        Command::Alerts {
+            since,
+            format,
+            limit,
+        } => alerts::run(&data, since.as_deref(), format, limit),
         Command::Reindex => reindex::run(&data),
         Command::Export {
             query,

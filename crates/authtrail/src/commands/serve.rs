@@ -15,6 +15,7 @@ use authtrail_store::{EmbeddedLog, LogOptions};
 
 use crate::config::{parse_config, ServeConfig, SyslogSettings, TailSettings};
 use crate::data_dir::ensure_initialized;
+use crate::detection::DetectOptions;
 
 /// Default listen address: loopback only, so a fresh install exposes nothing.
 const DEFAULT_LISTEN: &str = "127.0.0.1:7800";
@@ -83,6 +84,11 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         }
         options.checkpoint_interval = Duration::from_millis(ms);
     }
+    let detect = DetectOptions::from_settings(&config.detect);
+    // A bad rule file refuses the start, before anything is opened or written.
+    if let Some(d) = &detect {
+        d.load_rules()?;
+    }
     let signer = ensure_initialized(data, config.origin.as_deref())?;
     let log = Arc::new(
         EmbeddedLog::open(data, options).with_context(|| format!("opening {}", data.display()))?,
@@ -109,6 +115,11 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
                 .context("starting a tail thread")?,
         );
     }
+    let detection = match &detect {
+        Some(d) => Some(d.start(&log, data, &config.alerts, true)?),
+        None => None,
+    };
+    let reloader = detection.as_ref().map(|r| r.reloader());
     let state = AppState::new(log.clone(), limits, parse.clone());
     let size = log.size();
     let syslog_log = log.clone();
@@ -130,6 +141,21 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         for settings in &listeners {
             start_syslog(settings, &syslog_log, &parse, limits).await?;
         }
+        match (&detect, reloader) {
+            (Some(d), Some(reloader)) => {
+                let rules = d.load_rules()?;
+                println!(
+                    "detection: {} rules{}",
+                    rules.len(),
+                    d.rules
+                        .as_ref()
+                        .map(|p| format!(" (built-ins and {}; SIGHUP reloads)", p.display()))
+                        .unwrap_or_default()
+                );
+                tokio::spawn(reload_on_hangup(d.clone(), reloader));
+            }
+            _ => println!("detection: off"),
+        }
         println!("ready");
         axum::serve(listener, router(state))
             .with_graceful_shutdown(shutdown_signal())
@@ -139,6 +165,13 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
     stop_tails.store(true, Ordering::Relaxed);
     for t in tail_threads {
         let _ = t.join();
+    }
+    if let Some(detection) = detection {
+        // Observe everything acknowledged (and append its alerts) before the log closes.
+        match detection.finish() {
+            Ok(s) => eprintln!("detection stopped at seq {}", s.position),
+            Err(e) => eprintln!("detection: {e:#}"),
+        }
     }
     let cp = log.close()?;
     eprintln!(
@@ -224,6 +257,26 @@ async fn start_syslog(
         other => bail!("syslog listener {addr}: transport {other:?} is not udp or tcp"),
     }
     Ok(())
+}
+
+/// On each SIGHUP, loads the rule file again; a file with an error keeps the rules in force.
+async fn reload_on_hangup(detect: DetectOptions, reloader: authtrail_detect::follow::Reloader) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: rules are not reloadable");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match detect.load_rules() {
+            Ok(rules) => {
+                let n = rules.len();
+                if reloader.reload(rules) {
+                    println!("detection rules reloaded: {n} rules");
+                }
+            }
+            Err(e) => tracing::error!("rules not reloaded, the previous ones stay in force: {e:#}"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -44,6 +44,19 @@ impl Severity {
         }
     }
 
+    /// The severity named `name` (lowercase, as rule files write it).
+    pub fn parse(name: &str) -> Option<Severity> {
+        [
+            Severity::Informational,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|s| s.caption().eq_ignore_ascii_case(name))
+    }
+
     /// The OCSF `severity` caption.
     pub fn caption(self) -> &'static str {
         match self {

@@ -1,5 +1,6 @@
 //! One module per group of routes.
 
+pub mod alerts;
 pub mod entries;
 pub mod health;
 pub mod ingest;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use authtrail_store::query::Query;
+use authtrail_store::search::{Hit, Page};
 
 use crate::error::{blocking, ApiError};
 use crate::AppState;
@@ -33,6 +34,22 @@ pub struct SearchParams {
     pub cursor: Option<String>,
 }
 
+/// The limit asked for (default [`DEFAULT_LIMIT`]) and the one used (at most [`MAX_LIMIT`]).
+pub(crate) fn page_limit(asked: Option<usize>) -> (usize, usize) {
+    let asked = asked.unwrap_or(DEFAULT_LIMIT).max(1);
+    (asked, asked.min(MAX_LIMIT))
+}
+
+/// The seq a page starts at: 0 without a cursor, else the `next_cursor` a page gave.
+pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<u64, ApiError> {
+    match cursor {
+        None | Some("") => Ok(0),
+        Some(c) => c
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("cursor {c:?} is not one this API gave"))),
+    }
+}
+
 /// `GET /v1/events`.
 pub async fn search(
     State(state): State<AppState>,
@@ -44,14 +61,8 @@ pub async fn search(
         details: json!({"column": e.column, "query": text}),
         ..ApiError::bad_request(format!("bad query at {e}"))
     })?;
-    let asked = params.limit.unwrap_or(DEFAULT_LIMIT).max(1);
-    let limit = asked.min(MAX_LIMIT);
-    let start: u64 = match params.cursor.as_deref() {
-        None | Some("") => 0,
-        Some(c) => c
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("cursor {c:?} is not one this API gave")))?,
-    };
+    let (asked, limit) = page_limit(params.limit);
+    let start = parse_cursor(params.cursor.as_deref())?;
     let log = state.log.clone();
     blocking(move || {
         let search = log.search();
@@ -68,18 +79,30 @@ pub async fn search(
             ));
         }
         let page = search.find(&query, start, limit)?;
-        let events: Vec<Value> = page
-            .hits
-            .into_iter()
-            .map(|h| json!({"seq": h.seq, "source": h.source, "event": h.event}))
-            .collect();
-        Ok(Json(json!({
-            "events": events,
-            "next_cursor": page.next.map(|n| n.to_string()),
-            "limit": limit,
-            "limit_capped": asked > limit,
-            "scanned_to": page.scanned_to,
-        })))
+        Ok(Json(page_body(
+            "events",
+            &page,
+            (asked, limit),
+            |h| json!({"seq": h.seq, "source": h.source, "event": h.event}),
+        )))
     })
     .await
+}
+
+/// A page's answer: its hits under `key` as `item` shows each, the cursor of the next page,
+/// the limit used (and whether the one asked was capped) and how far the search looked.
+pub(crate) fn page_body(
+    key: &str,
+    page: &Page,
+    (asked, limit): (usize, usize),
+    item: impl Fn(&Hit) -> Value,
+) -> Value {
+    let items: Vec<Value> = page.hits.iter().map(item).collect();
+    json!({
+        key: items,
+        "next_cursor": page.next.map(|n| n.to_string()),
+        "limit": limit,
+        "limit_capped": asked > limit,
+        "scanned_to": page.scanned_to,
+    })
 }

@@ -1,0 +1,173 @@
+//! The detector on its own thread: it wakes when the log grows, observes, appends alerts,
+//! hands them on, stores its state every few seconds, takes new rules, and on `finish`
+//! observes everything committed before it stops.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::{Appended, Detector, FollowError};
+use crate::rule::Rules;
+
+/// How often the detector stores its state while entries arrive. After a crash, at most this
+/// much traffic is observed again (its alerts are not appended twice).
+pub const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+/// Longest the detector sleeps without looking at the stop flag.
+const WAIT: Duration = Duration::from_millis(100);
+
+/// Pause after a failed step before going back to the stored state and on.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// What a detector did while it ran.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Alerts handed on (appended, or found appended by an earlier run), by rule id.
+    pub alerts_by_rule: BTreeMap<String, u64>,
+    /// The first entry not observed when it stopped.
+    pub position: u64,
+}
+
+impl Summary {
+    /// Alerts handed on, all rules.
+    pub fn alerts(&self) -> u64 {
+        self.alerts_by_rule.values().sum()
+    }
+}
+
+/// Called with each group of alerts as they are appended; an error keeps the detector from
+/// storing a position past them, so a restart hands them on again.
+pub type OnAlerts = Box<dyn FnMut(&[Appended]) -> Result<(), String> + Send>;
+
+/// Replaces a running detector's rules.
+#[derive(Clone, Debug)]
+pub struct Reloader(Sender<Rules>);
+
+impl Reloader {
+    /// Runs `rules` from the next entry on (windows of rules whose meaning is unchanged are
+    /// kept); false when the detector has stopped.
+    pub fn reload(&self, rules: Rules) -> bool {
+        self.0.send(rules).is_ok()
+    }
+}
+
+/// A detector running on its thread.
+pub struct Running {
+    stop: Arc<AtomicBool>,
+    rules: Sender<Rules>,
+    thread: Option<JoinHandle<Result<Summary, FollowError>>>,
+}
+
+impl Running {
+    /// Starts `detector` on a thread named `authtrail-detect`.
+    pub fn start(detector: Detector, on_alerts: OnAlerts) -> std::io::Result<Running> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (rules, updates) = mpsc::channel();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("authtrail-detect".into())
+            .spawn(move || run(detector, on_alerts, &flag, &updates))?;
+        Ok(Running {
+            stop,
+            rules,
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle that replaces the rules from another thread (a signal handler).
+    pub fn reloader(&self) -> Reloader {
+        Reloader(self.rules.clone())
+    }
+
+    /// Observes every entry committed so far (and the alerts they raise), stores the state and
+    /// stops; answers what it did.
+    pub fn finish(mut self) -> Result<Summary, FollowError> {
+        self.stop.store(true, Ordering::Release);
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(FollowError::Corrupt {
+                path: "detector thread".into(),
+                message: "panicked".into(),
+            }),
+            None => Ok(Summary::default()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(
+    mut detector: Detector,
+    mut on_alerts: OnAlerts,
+    stop: &AtomicBool,
+    updates: &Receiver<Rules>,
+) -> Result<Summary, FollowError> {
+    let mut summary = Summary::default();
+    // A failed hand-on: the position must not be stored past alerts not handed on.
+    let mut hold_saves = false;
+    loop {
+        let stopping = stop.load(Ordering::Acquire);
+        while let Ok(rules) = updates.try_recv() {
+            tracing::info!(rules = rules.len(), "detection rules replaced");
+            detector.set_rules(rules);
+        }
+        match step_all(&mut detector, &mut on_alerts, &mut summary) {
+            Ok(handed) => hold_saves |= !handed,
+            Err(e) if stopping => return Err(e),
+            Err(e) => {
+                tracing::error!(error = %e, "detection step failed; going back to the stored state");
+                std::thread::sleep(RETRY_AFTER);
+                if let Err(e) = detector.resume() {
+                    tracing::error!(error = %e, "detection cannot resume");
+                }
+                continue;
+            }
+        }
+        if !hold_saves {
+            let every = if stopping { Duration::ZERO } else { SAVE_EVERY };
+            detector.save_if_due(every)?;
+        }
+        if stopping {
+            summary.position = detector.position();
+            return Ok(summary);
+        }
+        let position = detector.position();
+        detector.log().wait_for_growth(position, WAIT);
+    }
+}
+
+/// Observes everything committed; answers whether every alert was handed on.
+fn step_all(
+    detector: &mut Detector,
+    on_alerts: &mut OnAlerts,
+    summary: &mut Summary,
+) -> Result<bool, FollowError> {
+    let mut handed = true;
+    while detector.position() < detector.log().size() {
+        let alerts = detector.step()?;
+        if alerts.is_empty() {
+            continue;
+        }
+        for a in &alerts {
+            *summary
+                .alerts_by_rule
+                .entry(a.alert.rule_id.clone())
+                .or_default() += 1;
+        }
+        if let Err(e) = on_alerts(&alerts) {
+            tracing::error!(error = %e, "handing alerts on failed; a restart hands them on again");
+            handed = false;
+        }
+    }
+    Ok(handed)
+}
