@@ -23,6 +23,9 @@ pub enum FollowError {
         /// What is wrong.
         message: String,
     },
+    /// A detection thread could not start, or ended by panicking.
+    #[error("detection thread: {0}")]
+    Thread(String),
     /// An alert did not become a valid OCSF event (a bug: alerts are built by the engine).
     #[error("alert {uid}: {message}")]
     Alert {

@@ -29,6 +29,7 @@ pub use saved::{Saved, StateDb};
 
 use crate::engine::Engine;
 use crate::rule::Rules;
+use crate::state::EngineState;
 use crate::Alert;
 
 /// The source name of the entries the detector appends.
@@ -55,7 +56,7 @@ pub struct Appended {
 /// The engine following one log, with its durable state.
 pub struct Detector {
     log: Arc<EmbeddedLog>,
-    state: StateDb,
+    state: Arc<StateDb>,
     engine: Engine,
     lateness_ms: i64,
     /// The first entry not yet observed.
@@ -80,7 +81,7 @@ impl Detector {
         let mut detector = Detector {
             engine: Engine::with_lateness(rules.into_vec(), lateness_ms),
             log,
-            state,
+            state: Arc::new(state),
             lateness_ms,
             next: 0,
             replayed: HashMap::new(),
@@ -204,19 +205,32 @@ impl Detector {
 
     /// Stores the position and windows now.
     pub fn save(&mut self) -> Result<(), FollowError> {
-        self.state.store(self.next, self.engine.state())?;
-        self.saved_at = Instant::now();
-        self.saved_next = self.next;
+        let (next, state) = self.snapshot();
+        self.state.store(next, state)?;
+        self.saved(next);
         Ok(())
     }
 
-    /// Stores the position and windows if `every` has passed since the last time and the
-    /// position moved.
-    pub fn save_if_due(&mut self, every: Duration) -> Result<(), FollowError> {
-        if self.next != self.saved_next && self.saved_at.elapsed() >= every {
-            self.save()?;
-        }
-        Ok(())
+    /// The position and windows as they are now, to store (every alert raised before the
+    /// position has been appended, so the pair may be stored at any later time).
+    pub fn snapshot(&self) -> (u64, EngineState) {
+        (self.next, self.engine.state())
+    }
+
+    /// Notes that the snapshot at `next` is being stored.
+    pub fn saved(&mut self, next: u64) {
+        self.saved_at = Instant::now();
+        self.saved_next = next;
+    }
+
+    /// Whether `every` has passed since the last store and the position moved since.
+    pub fn save_due(&self, every: Duration) -> bool {
+        self.next != self.saved_next && self.saved_at.elapsed() >= every
+    }
+
+    /// The state database (shared with whoever stores snapshots).
+    pub fn state_db(&self) -> Arc<StateDb> {
+        self.state.clone()
     }
 }
 

@@ -9,12 +9,98 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::{Appended, Detector, FollowError};
+use super::{Appended, Detector, FollowError, StateDb};
 use crate::rule::Rules;
+use crate::state::EngineState;
 
-/// How often the detector stores its state while entries arrive. After a crash, at most this
-/// much traffic is observed again (its alerts are not appended twice).
+/// How often the detector stores its state while entries arrive, at most. After a crash, the
+/// traffic since the last store is observed again (its alerts are not appended twice).
 pub const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+/// Taking a snapshot stalls the detector (it copies every window); stores are spaced so that
+/// this takes at most 1/`SNAPSHOT_SHARE` of its time: a large state is stored less often.
+const SNAPSHOT_SHARE: u32 = 100;
+
+/// Stores snapshots of the detector's state on its own thread, so the detector goes on while a
+/// large state is encoded and committed; a snapshot is only taken when the last one is stored.
+struct Saver {
+    /// The time between stores: [`SAVE_EVERY`], or longer after a slow snapshot.
+    every: Duration,
+    idle: Arc<AtomicBool>,
+    snapshots: Option<mpsc::SyncSender<(u64, EngineState)>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Saver {
+    fn start(db: Arc<StateDb>) -> std::io::Result<Saver> {
+        let idle = Arc::new(AtomicBool::new(true));
+        let (tx, rx) = mpsc::sync_channel::<(u64, EngineState)>(1);
+        let flag = idle.clone();
+        let thread = std::thread::Builder::new()
+            .name("authtrail-detect-save".into())
+            .spawn(move || {
+                for (next, state) in rx {
+                    let started = std::time::Instant::now();
+                    if let Err(e) = db.store(next, state) {
+                        tracing::error!(error = %e, "storing the detection state; will retry");
+                    }
+                    tracing::debug!(
+                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        next,
+                        "detection state stored"
+                    );
+                    flag.store(true, Ordering::Release);
+                }
+            })?;
+        Ok(Saver {
+            every: SAVE_EVERY,
+            idle,
+            snapshots: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands the detector's snapshot over if one is due and the last one is stored; whether it
+    /// did.
+    fn offer(&mut self, detector: &mut Detector) -> bool {
+        if !detector.save_due(self.every) || !self.idle.load(Ordering::Acquire) {
+            return false;
+        }
+        let Some(tx) = &self.snapshots else {
+            return false;
+        };
+        let started = std::time::Instant::now();
+        let (next, state) = detector.snapshot();
+        let took = started.elapsed();
+        self.every = SAVE_EVERY.max(took * SNAPSHOT_SHARE);
+        tracing::debug!(
+            ms = took.as_secs_f64() * 1e3,
+            next,
+            every_s = self.every.as_secs_f64(),
+            "detection state snapshot taken"
+        );
+        self.idle.store(false, Ordering::Release);
+        if tx.send((next, state)).is_err() {
+            return false;
+        }
+        detector.saved(next);
+        true
+    }
+
+    /// Waits for the snapshots handed over to be stored.
+    fn finish(&mut self) {
+        self.snapshots.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
 
 /// Longest the detector sleeps without looking at the stop flag.
 const WAIT: Duration = Duration::from_millis(100);
@@ -88,10 +174,7 @@ impl Running {
         self.stop.store(true, Ordering::Release);
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(FollowError::Corrupt {
-                path: "detector thread".into(),
-                message: "panicked".into(),
-            }),
+            Some(Err(_)) => Err(FollowError::Thread("the detector panicked".into())),
             None => Ok(Summary::default()),
         }
     }
@@ -115,6 +198,8 @@ fn run(
     let mut summary = Summary::default();
     // A failed hand-on: the position must not be stored past alerts not handed on.
     let mut hold_saves = false;
+    let mut saver = Saver::start(detector.state_db())
+        .map_err(|e| FollowError::Thread(format!("starting the state saver: {e}")))?;
     loop {
         let stopping = stop.load(Ordering::Acquire);
         while let Ok(rules) = updates.try_recv() {
@@ -133,13 +218,16 @@ fn run(
                 continue;
             }
         }
-        if !hold_saves {
-            let every = if stopping { Duration::ZERO } else { SAVE_EVERY };
-            detector.save_if_due(every)?;
-        }
         if stopping {
+            saver.finish();
+            if !hold_saves {
+                detector.save()?;
+            }
             summary.position = detector.position();
             return Ok(summary);
+        }
+        if !hold_saves {
+            saver.offer(&mut detector);
         }
         let position = detector.position();
         detector.log().wait_for_growth(position, WAIT);
