@@ -1,5 +1,7 @@
 //! What a rule raises: the rule, the group, the window and the events that made it fire.
 
+use authtrail_store::query::Field;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::rule::Severity;
@@ -32,8 +34,10 @@ pub struct Alert {
     pub distinct: Vec<(String, u64)>,
     /// Sequence numbers of the window's events, oldest first, at most [`EVIDENCE_CAP`].
     pub evidence: Vec<u64>,
-    /// How many events the evidence stands for (equal to `count`).
+    /// How many events the evidence stands for.
     pub evidence_total: u64,
+    /// The uids of the alerts a chained rule followed (empty for most rules).
+    pub related_alerts: Vec<String>,
 }
 
 impl Alert {
@@ -60,5 +64,38 @@ impl Alert {
         }
         let parts: Vec<String> = self.group.iter().map(|(f, v)| format!("{f}={v}")).collect();
         parts.join(" ")
+    }
+
+    /// The alert as the rules see it when it is fed back: its Detection Finding with each group
+    /// value also at its field's first OCSF path (`user.name`, `src_endpoint.ip`, …), so rules
+    /// group and filter alerts by the same fields as events.
+    pub fn to_rule_event(&self) -> Value {
+        let mut event = self.to_ocsf();
+        for (name, value) in &self.group {
+            let Some(path) = Field::lookup(name).and_then(|f| f.spec().paths.first()) else {
+                continue;
+            };
+            set_path(&mut event, path, Value::from(value.as_str()));
+        }
+        event
+    }
+}
+
+/// Sets a dotted path in a JSON object, making the objects on the way; a non-object in the way
+/// is left as it is.
+fn set_path(event: &mut Value, path: &str, value: Value) {
+    let mut at = event;
+    let mut keys = path.split('.').peekable();
+    while let Some(key) = keys.next() {
+        let Value::Object(map) = at else {
+            return;
+        };
+        if keys.peek().is_none() {
+            map.insert(key.to_string(), value);
+            return;
+        }
+        at = map
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
     }
 }

@@ -1,4 +1,8 @@
-//! The engine: every event through every rule, per-group windows, alerts as they fire.
+//! The engine: every event through every rule, per-group state, alerts as they fire.
+//!
+//! Each alert is fed back to the rules as an event (its Detection Finding, with the group's
+//! user and address at the top level, source `authtrail-detect`), so a rule can follow an
+//! alert: a sequence whose first step is an alert of another rule raises a chained alert.
 //!
 //! Time is event time (the OCSF `time`, ms). In each group, an event at most `lateness` behind
 //! the group's newest event is counted at its own time, in the windows it belongs to; an older
@@ -14,9 +18,12 @@ use std::sync::Arc;
 
 use authtrail_model::validate::UNKNOWN_NAME;
 use authtrail_store::query::{Field, Query, Record};
+use serde_json::Value;
 
 use crate::alert::{Alert, EVIDENCE_CAP};
-use crate::rule::Rule;
+use crate::follow::DETECT_SOURCE;
+use crate::rule::{Condition, Rule};
+use crate::sequence::{Completed, Hit, SequenceGroup};
 use crate::window::{Entry, GroupWindow, Snapshot};
 
 /// How late an event may be and still be counted at its own time: 60 s.
@@ -25,16 +32,61 @@ pub const DEFAULT_LATENESS_MS: i64 = 60_000;
 /// How many events pass between sweeps for idle groups.
 const SWEEP_EVERY: u64 = 4096;
 
+/// How many times an alert is fed back to the rules (an alert of an alert of an alert): chains
+/// end there, so a rule that matches its own alerts cannot loop.
+pub const CHAIN_DEPTH: usize = 3;
+
+/// A group key: the values of a rule's `group_by` fields.
+pub(crate) type Key = Box<[String]>;
+
+/// One rule's groups, by the rule's type.
+#[derive(Debug)]
+pub(crate) enum Groups {
+    /// A threshold rule's sliding windows.
+    Threshold(HashMap<Key, GroupWindow>),
+    /// A sequence rule's runs.
+    Sequence(HashMap<Key, SequenceGroup>),
+}
+
+impl Groups {
+    /// No groups, for `rule`'s type.
+    pub fn empty(rule: &Rule) -> Groups {
+        match rule.condition {
+            Condition::Threshold(_) => Groups::Threshold(HashMap::new()),
+            Condition::Sequence(_) => Groups::Sequence(HashMap::new()),
+        }
+    }
+
+    /// How many groups are held.
+    pub fn len(&self) -> usize {
+        match self {
+            Groups::Threshold(g) => g.len(),
+            Groups::Sequence(g) => g.len(),
+        }
+    }
+}
+
+/// Where a rule's filters are in the engine's filter list.
+#[derive(Debug)]
+struct Plan {
+    /// The rule's filter.
+    filter: usize,
+    /// Each sequence step's filter.
+    steps: Vec<usize>,
+    /// The sequence's `cancel_on`.
+    cancel: Option<usize>,
+}
+
 /// The streaming detection engine over a fixed set of rules.
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<Rule>,
     /// The distinct filters of the rules (rules often share one), each evaluated once per event.
     filters: Vec<Query>,
-    /// Per rule: the index of its filter in `filters`.
-    filter_of: Vec<usize>,
-    /// Per rule: the window of each group key.
-    groups: Vec<HashMap<Box<[String]>, GroupWindow>>,
+    /// Per rule: where its filters are in `filters`.
+    plans: Vec<Plan>,
+    /// Per rule: its groups.
+    groups: Vec<Groups>,
     lateness_ms: i64,
     watermark: Option<i64>,
     observed: u64,
@@ -49,24 +101,37 @@ impl Engine {
     /// An engine over `rules` counting events up to `lateness_ms` late at their own time.
     pub fn with_lateness(rules: impl IntoIterator<Item = Rule>, lateness_ms: i64) -> Engine {
         let rules: Vec<Rule> = rules.into_iter().collect();
-        let groups = rules.iter().map(|_| HashMap::new()).collect();
+        let groups = rules.iter().map(Groups::empty).collect();
         let mut filters: Vec<Query> = Vec::new();
-        let filter_of = rules
+        let mut index = |q: &Query| match filters.iter().position(|f| f == q) {
+            Some(i) => i,
+            None => {
+                filters.push(q.clone());
+                filters.len() - 1
+            }
+        };
+        let plans = rules
             .iter()
-            .map(
-                |rule| match filters.iter().position(|f| *f == rule.filter) {
-                    Some(i) => i,
-                    None => {
-                        filters.push(rule.filter.clone());
-                        filters.len() - 1
-                    }
-                },
-            )
+            .map(|rule| {
+                let filter = index(&rule.filter);
+                let (steps, cancel) = match &rule.condition {
+                    Condition::Threshold(_) => (Vec::new(), None),
+                    Condition::Sequence(s) => (
+                        s.steps.iter().map(|step| index(&step.filter)).collect(),
+                        s.cancel_on.as_ref().map(&mut index),
+                    ),
+                };
+                Plan {
+                    filter,
+                    steps,
+                    cancel,
+                }
+            })
             .collect();
         Engine {
             rules,
             filters,
-            filter_of,
+            plans,
             groups,
             lateness_ms: lateness_ms.max(0),
             watermark: None,
@@ -79,8 +144,8 @@ impl Engine {
         &self.rules
     }
 
-    /// Per rule, the window of each group key.
-    pub(crate) fn groups(&self) -> &[HashMap<Box<[String]>, GroupWindow>] {
+    /// Per rule, its groups.
+    pub(crate) fn groups(&self) -> &[Groups] {
         &self.groups
     }
 
@@ -94,74 +159,122 @@ impl Engine {
         self.observed
     }
 
-    /// Takes up restored windows (one map per rule), watermark and count.
-    pub(crate) fn resume(
-        &mut self,
-        groups: Vec<HashMap<Box<[String]>, GroupWindow>>,
-        watermark: Option<i64>,
-        observed: u64,
-    ) {
+    /// Takes up restored groups (one per rule), watermark and count.
+    pub(crate) fn resume(&mut self, groups: Vec<Groups>, watermark: Option<i64>, observed: u64) {
         if groups.len() == self.rules.len() {
             self.groups = groups;
         }
         // Restored groups count as just joined: the next sweep judges them by time alone.
-        for w in self.groups.iter_mut().flat_map(HashMap::values_mut) {
-            w.touched = observed;
+        for g in &mut self.groups {
+            match g {
+                Groups::Threshold(m) => m.values_mut().for_each(|w| w.touched = observed),
+                Groups::Sequence(m) => m.values_mut().for_each(|s| s.touched = observed),
+            }
         }
         self.watermark = watermark;
         self.observed = observed;
     }
 
-    /// How many (rule, group) windows are held.
+    /// How many (rule, group) states are held.
     pub fn group_count(&self) -> usize {
-        self.groups.iter().map(HashMap::len).sum()
+        self.groups.iter().map(Groups::len).sum()
     }
 
-    /// Feeds one committed event; answers the alerts it raises, in rule order.
+    /// Feeds one committed event; answers the alerts it raises, in rule order, then the alerts
+    /// those raise as they are fed back to the rules (up to [`CHAIN_DEPTH`] times).
     pub fn observe(&mut self, record: &Record<'_>) -> Vec<Alert> {
-        let time = record.event.get("time").and_then(serde_json::Value::as_i64);
         self.observed += 1;
+        let mut alerts = self.observe_one(record);
+        let mut fresh = 0..alerts.len();
+        for _ in 0..CHAIN_DEPTH {
+            if fresh.is_empty() {
+                break;
+            }
+            let events: Vec<Value> = alerts[fresh.clone()]
+                .iter()
+                .map(Alert::to_rule_event)
+                .collect();
+            let before = alerts.len();
+            for event in &events {
+                let fed = Record {
+                    seq: record.seq,
+                    source: DETECT_SOURCE,
+                    event,
+                };
+                let raised = self.observe_one(&fed);
+                alerts.extend(raised);
+            }
+            fresh = before..alerts.len();
+        }
+        if self.observed.is_multiple_of(SWEEP_EVERY) {
+            self.sweep();
+        }
+        alerts
+    }
+
+    /// One event through every rule.
+    fn observe_one(&mut self, record: &Record<'_>) -> Vec<Alert> {
+        let time = record.event.get("time").and_then(Value::as_i64);
         let matched: Vec<bool> = self.filters.iter().map(|f| f.matches(record)).collect();
+        let hit = |i: usize| matched.get(i).copied().unwrap_or(false);
         // Only events some rule counts move the watermark: an unparsed line stamped with its
         // arrival time, say, must not make the real events look months late.
         if let (Some(t), true) = (time, matched.contains(&true)) {
             self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
         }
         let mut alerts = Vec::new();
-        for ((rule, groups), filter) in self
-            .rules
-            .iter()
-            .zip(self.groups.iter_mut())
-            .zip(&self.filter_of)
-        {
-            if !matched.get(*filter).copied().unwrap_or(false) {
+        for ((rule, groups), plan) in self.rules.iter().zip(&mut self.groups).zip(&self.plans) {
+            if !hit(plan.filter) {
+                continue;
+            }
+            let steps: Vec<bool> = plan.steps.iter().map(|i| hit(*i)).collect();
+            let cancel = plan.cancel.is_some_and(hit);
+            if !steps.is_empty() && !cancel && !steps.contains(&true) {
                 continue;
             }
             let Some(key) = group_key(rule, record) else {
                 continue;
             };
-            let values = rule
-                .distinct
-                .iter()
-                .map(|d| value_of(d.field, record).map(Arc::from))
-                .collect();
-            let window = groups
-                .entry(key.clone())
-                .or_insert_with(|| GroupWindow::new(rule));
-            let t = effective_time(time, window.newest(), self.watermark, self.lateness_ms);
-            window.touched = self.observed;
-            let entry = Entry {
-                t,
-                seq: record.seq,
-                values,
+            let alert = match (&rule.condition, groups) {
+                (Condition::Threshold(th), Groups::Threshold(groups)) => {
+                    let values = th
+                        .distinct
+                        .iter()
+                        .map(|d| value_of(d.field, record).map(Arc::from))
+                        .collect();
+                    let window = groups
+                        .entry(key.clone())
+                        .or_insert_with(|| GroupWindow::new(th));
+                    let t = effective_time(time, window.newest(), self.watermark, self.lateness_ms);
+                    window.touched = self.observed;
+                    let entry = Entry {
+                        t,
+                        seq: record.seq,
+                        values,
+                    };
+                    let fired = window.observe(th, rule.suppress_ms, entry, EVIDENCE_CAP);
+                    window.trim(th.window_ms, self.lateness_ms);
+                    fired.map(|s| make_alert(rule, &key, s))
+                }
+                (Condition::Sequence(sq), Groups::Sequence(groups)) => {
+                    let group = groups
+                        .entry(key.clone())
+                        .or_insert_with(|| SequenceGroup::new(sq));
+                    group.touched = self.observed;
+                    let t = time.or(group.newest).or(self.watermark).unwrap_or(0);
+                    let hit = Hit {
+                        t,
+                        seq: record.seq,
+                        alert: alert_uid(record).map(Arc::from),
+                    };
+                    group
+                        .observe(sq, rule.suppress_ms, &steps, cancel, hit)
+                        .map(|c| sequence_alert(rule, &key, c))
+                }
+                // Groups are made for their rule's type.
+                _ => None,
             };
-            if let Some(snapshot) = window.observe(rule, entry, EVIDENCE_CAP) {
-                alerts.push(make_alert(rule, &key, snapshot));
-            }
-            window.trim(rule.window_ms, self.lateness_ms);
-        }
-        if self.observed.is_multiple_of(SWEEP_EVERY) {
-            self.sweep();
+            alerts.extend(alert);
         }
         alerts
     }
@@ -176,7 +289,16 @@ impl Engine {
         // stamped far ahead (a skewed clock) must not make every other group look idle.
         let recent = self.observed.saturating_sub(SWEEP_EVERY);
         for (rule, groups) in self.rules.iter().zip(self.groups.iter_mut()) {
-            groups.retain(|_, w| w.touched > recent || !w.idle(rule, now, lateness));
+            let suppress = rule.suppress_ms;
+            match (&rule.condition, groups) {
+                (Condition::Threshold(th), Groups::Threshold(g)) => {
+                    g.retain(|_, w| w.touched > recent || !w.idle(th, suppress, now, lateness));
+                }
+                (Condition::Sequence(sq), Groups::Sequence(g)) => {
+                    g.retain(|_, s| s.touched > recent || !s.idle(sq, suppress, now, lateness));
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -208,8 +330,20 @@ fn value_of(field: Field, record: &Record<'_>) -> Option<String> {
         .map(|v| v.into_owned())
 }
 
+/// The uid of the alert a fed-back record carries.
+fn alert_uid(record: &Record<'_>) -> Option<String> {
+    if record.source != DETECT_SOURCE {
+        return None;
+    }
+    record
+        .event
+        .pointer("/finding_info/uid")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 /// The record's group key for `rule`, or `None` when a `group_by` field has no usable value.
-fn group_key(rule: &Rule, record: &Record<'_>) -> Option<Box<[String]>> {
+fn group_key(rule: &Rule, record: &Record<'_>) -> Option<Key> {
     rule.group_by
         .iter()
         .map(|f| value_of(*f, record))
@@ -217,20 +351,28 @@ fn group_key(rule: &Rule, record: &Record<'_>) -> Option<Box<[String]>> {
         .map(Vec::into_boxed_slice)
 }
 
-/// The alert for a snapshot of `rule`'s window for `key`.
-fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
-    let group: Vec<(String, String)> = rule
-        .group_by
+/// The group as `(field name, value)` pairs.
+fn named_group(rule: &Rule, key: &[String]) -> Vec<(String, String)> {
+    rule.group_by
         .iter()
         .zip(key)
         .map(|(f, v)| (f.name().to_string(), v.clone()))
-        .collect();
+        .collect()
+}
+
+/// The alert for a snapshot of `rule`'s window for `key`.
+fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
+    let group = named_group(rule, key);
     let distinct = rule
-        .distinct
-        .iter()
-        .zip(&s.distinct)
-        .map(|(d, n)| (d.field.name().to_string(), *n))
-        .collect();
+        .threshold()
+        .map(|th| {
+            th.distinct
+                .iter()
+                .zip(&s.distinct)
+                .map(|(d, n)| (d.field.name().to_string(), *n))
+                .collect()
+        })
+        .unwrap_or_default();
     Alert {
         uid: Alert::make_uid(&rule.id, &group, s.start),
         rule_id: rule.id.clone(),
@@ -244,5 +386,36 @@ fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
         distinct,
         evidence: s.seqs,
         evidence_total: s.count,
+        related_alerts: Vec::new(),
+    }
+}
+
+/// The alert for a completed sequence of `rule` for `key`.
+fn sequence_alert(rule: &Rule, key: &[String], c: Completed) -> Alert {
+    let group = named_group(rule, key);
+    let mut evidence: Vec<u64> = c.hits.iter().map(|h| h.seq).collect();
+    evidence.dedup();
+    let total = evidence.len() as u64;
+    evidence.truncate(EVIDENCE_CAP);
+    let mut related: Vec<String> = Vec::new();
+    for uid in c.hits.iter().filter_map(|h| h.alert.as_deref()) {
+        if !related.iter().any(|r| r == uid) {
+            related.push(uid.to_string());
+        }
+    }
+    Alert {
+        uid: Alert::make_uid(&rule.id, &group, c.start),
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        description: rule.description.clone(),
+        severity: rule.severity,
+        group,
+        window_start_ms: c.start,
+        window_end_ms: c.end,
+        count: c.hits.len() as u64,
+        distinct: Vec::new(),
+        evidence,
+        evidence_total: total,
+        related_alerts: related,
     }
 }

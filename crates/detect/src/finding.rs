@@ -6,7 +6,8 @@
 //! count is `count`; the evidence seqs are `finding_info.related_events[].uid` (decimal) with
 //! `related_events_count` the total; `evidences[0]` names the group (`src_endpoint.ip`,
 //! `user.name` when grouped by them) and carries in `data` the group, counts and distinct
-//! counts, and whether the seqs were cut to the cap.
+//! counts, whether the seqs were cut to the cap, and for a chained rule the uids of the alerts
+//! it followed (`alerts`).
 
 use authtrail_model::captions::OCSF_VERSION;
 use serde_json::{json, Map, Value};
@@ -47,6 +48,9 @@ impl Alert {
                 "evidence_truncated": (self.evidence.len() as u64) < self.evidence_total,
             },
         });
+        if !self.related_alerts.is_empty() {
+            evidence["data"]["alerts"] = json!(self.related_alerts);
+        }
         for (field, value) in &self.group {
             match field.as_str() {
                 "ip" => evidence["src_endpoint"] = json!({ "ip": value }),

@@ -14,11 +14,15 @@ pub mod follow;
 pub mod listing;
 pub mod output;
 pub mod rule;
+mod sequence;
 pub mod state;
 mod window;
 
 pub use alert::Alert;
 pub use engine::{Engine, DEFAULT_LATENESS_MS};
 pub use follow::{Detector, Running, DETECT_SOURCE};
-pub use rule::{Distinct, Rule, RuleError, Rules, Severity, BUILTIN_FILE, BUILTIN_YAML};
+pub use rule::{
+    Condition, Distinct, Rule, RuleError, Rules, Sequence, Severity, Step, Threshold, BUILTIN_FILE,
+    BUILTIN_YAML,
+};
 pub use state::EngineState;

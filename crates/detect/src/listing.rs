@@ -132,6 +132,7 @@ mod tests {
             distinct: Vec::new(),
             evidence: vec![7],
             evidence_total: 1,
+            related_alerts: Vec::new(),
         }
     }
 

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
-use crate::rule::Rule;
+use crate::engine::{Engine, Groups};
+use crate::rule::{Condition, Rule, Sequence, Threshold};
+use crate::sequence::{Hit, Run, SequenceGroup};
 use crate::window::{Entry, GroupWindow};
 
 /// Everything the engine holds, in a form serde can store.
@@ -34,8 +35,11 @@ pub struct RuleState {
     pub id: String,
     /// What the entries mean (see [`fingerprint`]).
     pub fingerprint: String,
-    /// The windows, by group key.
+    /// A threshold rule's windows, by group key.
     pub groups: Vec<GroupState>,
+    /// A sequence rule's runs, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<SequenceState>,
 }
 
 /// One group's window.
@@ -51,16 +55,64 @@ pub struct GroupState {
     pub entries: Vec<(i64, u64, Vec<Option<String>>)>,
 }
 
-/// What a rule's stored entries mean: its filter, group fields and distinct fields.
+/// One event a sequence counted: `(time, seq, uid of the alert it is)`.
+pub type HitState = (i64, u64, Option<String>);
+
+/// One group's sequence runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// The group's newest event time.
+    pub newest: Option<i64>,
+    /// The time of the last alert's last event.
+    pub last_fired: Option<i64>,
+    /// The first step's latest events.
+    pub first: Vec<HitState>,
+    /// Per step, the run waiting for it (index 0 unused).
+    pub runs: Vec<Option<RunState>>,
+}
+
+/// A sequence run under way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Time of its first event.
+    pub start: i64,
+    /// Events of its current step so far.
+    pub in_step: u64,
+    /// Its events.
+    pub hits: Vec<HitState>,
+}
+
+/// What a rule's stored state means: its type, filters, group fields and distinct fields.
 pub fn fingerprint(rule: &Rule) -> String {
     let group: Vec<&str> = rule.group_by.iter().map(|f| f.name()).collect();
-    let distinct: Vec<&str> = rule.distinct.iter().map(|d| d.field.name()).collect();
-    format!(
-        "filter {} | group {} | distinct {}",
-        rule.filter,
-        group.join(","),
-        distinct.join(",")
-    )
+    match &rule.condition {
+        Condition::Threshold(th) => {
+            let distinct: Vec<&str> = th.distinct.iter().map(|d| d.field.name()).collect();
+            format!(
+                "filter {} | group {} | distinct {}",
+                rule.filter,
+                group.join(","),
+                distinct.join(",")
+            )
+        }
+        Condition::Sequence(sq) => {
+            let steps: Vec<String> = sq
+                .steps
+                .iter()
+                .map(|s| format!("{} x{}", s.filter, s.count))
+                .collect();
+            let cancel = sq.cancel_on.as_ref().map(ToString::to_string);
+            format!(
+                "sequence | filter {} | group {} | steps {} | cancel {}",
+                rule.filter,
+                group.join(","),
+                steps.join(" ; "),
+                cancel.unwrap_or_default()
+            )
+        }
+    }
 }
 
 impl Engine {
@@ -71,31 +123,23 @@ impl Engine {
             .iter()
             .zip(self.groups())
             .map(|(rule, groups)| {
-                let mut groups: Vec<GroupState> = groups
-                    .iter()
-                    .map(|(key, w)| GroupState {
-                        key: key.to_vec(),
-                        newest: w.newest,
-                        last_fired: w.last_fired,
-                        entries: w
-                            .entries()
-                            .map(|e| {
-                                let values = e
-                                    .values
-                                    .iter()
-                                    .map(|v| v.as_deref().map(str::to_string))
-                                    .collect();
-                                (e.t, e.seq, values)
-                            })
-                            .collect(),
-                    })
-                    .collect();
+                let (mut windows, mut sequences) = (Vec::new(), Vec::new());
+                match groups {
+                    Groups::Threshold(g) => {
+                        windows = g.iter().map(|(k, w)| window_state(k, w)).collect();
+                    }
+                    Groups::Sequence(g) => {
+                        sequences = g.iter().map(|(k, s)| sequence_state(k, s)).collect();
+                    }
+                }
                 // A stable order, so the same state is stored as the same bytes.
-                groups.sort_by(|a, b| a.key.cmp(&b.key));
+                windows.sort_by(|a: &GroupState, b| a.key.cmp(&b.key));
+                sequences.sort_by(|a: &SequenceState, b| a.key.cmp(&b.key));
                 RuleState {
                     id: rule.id.clone(),
                     fingerprint: fingerprint(rule),
-                    groups,
+                    groups: windows,
+                    sequences,
                 }
             })
             .collect();
@@ -117,12 +161,23 @@ impl Engine {
             state.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let mut restored = Vec::with_capacity(engine.rules().len());
         for rule in engine.rules() {
-            let mut groups = HashMap::new();
-            if let Some(s) = saved.get(rule.id.as_str()) {
-                if s.fingerprint == fingerprint(rule) {
-                    for g in &s.groups {
-                        groups.insert(g.key.clone().into_boxed_slice(), window_of(rule, g));
+            let mut groups = Groups::empty(rule);
+            let same = saved
+                .get(rule.id.as_str())
+                .filter(|s| s.fingerprint == fingerprint(rule));
+            if let Some(s) = same {
+                match (&rule.condition, &mut groups) {
+                    (Condition::Threshold(th), Groups::Threshold(g)) => {
+                        for w in &s.groups {
+                            g.insert(w.key.clone().into_boxed_slice(), window_of(th, w));
+                        }
                     }
+                    (Condition::Sequence(sq), Groups::Sequence(g)) => {
+                        for q in &s.sequences {
+                            g.insert(q.key.clone().into_boxed_slice(), sequence_of(sq, q));
+                        }
+                    }
+                    _ => {}
                 }
             }
             restored.push(groups);
@@ -132,12 +187,75 @@ impl Engine {
     }
 }
 
+/// A threshold group as stored.
+fn window_state(key: &[String], w: &GroupWindow) -> GroupState {
+    GroupState {
+        key: key.to_vec(),
+        newest: w.newest,
+        last_fired: w.last_fired,
+        entries: w
+            .entries()
+            .map(|e| {
+                let values = e
+                    .values
+                    .iter()
+                    .map(|v| v.as_deref().map(str::to_string))
+                    .collect();
+                (e.t, e.seq, values)
+            })
+            .collect(),
+    }
+}
+
+/// A sequence group as stored.
+fn sequence_state(key: &[String], g: &SequenceGroup) -> SequenceState {
+    let hit = |h: &Hit| (h.t, h.seq, h.alert.as_deref().map(str::to_string));
+    SequenceState {
+        key: key.to_vec(),
+        newest: g.newest,
+        last_fired: g.last_fired,
+        first: g.first.iter().map(hit).collect(),
+        runs: g
+            .runs
+            .iter()
+            .map(|r| {
+                r.as_ref().map(|r| RunState {
+                    start: r.start,
+                    in_step: r.in_step,
+                    hits: r.hits.iter().map(hit).collect(),
+                })
+            })
+            .collect(),
+    }
+}
+
 /// The window a stored group describes, with its running tally rebuilt.
-fn window_of(rule: &Rule, g: &GroupState) -> GroupWindow {
+fn window_of(rule: &Threshold, g: &GroupState) -> GroupWindow {
     let entries = g.entries.iter().map(|(t, seq, values)| Entry {
         t: *t,
         seq: *seq,
         values: values.iter().map(|v| v.as_deref().map(Arc::from)).collect(),
     });
     GroupWindow::from_parts(rule, entries, g.newest, g.last_fired)
+}
+
+/// The sequence group a stored one describes.
+fn sequence_of(rule: &Sequence, s: &SequenceState) -> SequenceGroup {
+    let hit = |(t, seq, alert): &HitState| Hit {
+        t: *t,
+        seq: *seq,
+        alert: alert.as_deref().map(Arc::from),
+    };
+    let mut g = SequenceGroup::new(rule);
+    g.newest = s.newest;
+    g.last_fired = s.last_fired;
+    g.first = s.first.iter().map(hit).collect();
+    for (slot, run) in g.runs.iter_mut().zip(&s.runs) {
+        *slot = run.as_ref().map(|r| Run {
+            start: r.start,
+            in_step: r.in_step,
+            hits: r.hits.iter().map(hit).collect(),
+        });
+    }
+    g
 }

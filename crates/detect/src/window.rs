@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::rule::Rule;
+use crate::rule::Threshold;
 
 /// One matching event as a window keeps it.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(rule: &Rule) -> Tally {
+    fn new(rule: &Threshold) -> Tally {
         let n = rule.distinct.len();
         Tally {
             count: 0,
@@ -109,7 +109,7 @@ pub(crate) struct GroupWindow {
 
 impl GroupWindow {
     /// An empty window for `rule`.
-    pub fn new(rule: &Rule) -> GroupWindow {
+    pub fn new(rule: &Threshold) -> GroupWindow {
         GroupWindow {
             entries: VecDeque::new(),
             lo: 0,
@@ -123,7 +123,7 @@ impl GroupWindow {
 
     /// A window holding `entries` (in time order), as a stored state describes it.
     pub fn from_parts(
-        rule: &Rule,
+        rule: &Threshold,
         entries: impl IntoIterator<Item = Entry>,
         newest: i64,
         last_fired: Option<i64>,
@@ -151,7 +151,13 @@ impl GroupWindow {
     /// Adds an event and answers what the window holds if that makes the rule fire: in the
     /// window ending at the event, or for a late event in the first later window (up to the
     /// newest) that holds it and meets the condition. At most one alert per event.
-    pub fn observe(&mut self, rule: &Rule, entry: Entry, cap: usize) -> Option<Snapshot> {
+    pub fn observe(
+        &mut self,
+        rule: &Threshold,
+        suppress_ms: i64,
+        entry: Entry,
+        cap: usize,
+    ) -> Option<Snapshot> {
         let t = entry.t;
         let candidates = if self.entries.is_empty() || t >= self.newest {
             self.entries.push_back(entry);
@@ -165,7 +171,7 @@ impl GroupWindow {
         let mut fired = None;
         for end in candidates {
             self.move_to(end, rule.window_ms);
-            if self.holds(rule) && !self.suppressed(rule, end) {
+            if self.holds(rule) && !self.suppressed(suppress_ms, end) {
                 self.last_fired = Some(end);
                 fired = Some(self.snapshot(end, cap));
                 break;
@@ -190,12 +196,12 @@ impl GroupWindow {
 
     /// Whether the group can be forgotten at watermark `now`: nothing a late event could
     /// still join, and no suppression still running for an event as late as allowed.
-    pub fn idle(&self, rule: &Rule, now: i64, lateness_ms: i64) -> bool {
+    pub fn idle(&self, rule: &Threshold, suppress_ms: i64, now: i64, lateness_ms: i64) -> bool {
         let earliest = now.saturating_sub(lateness_ms);
         let stale = self.newest.saturating_add(rule.window_ms) <= earliest;
         let unsuppressed = self
             .last_fired
-            .is_none_or(|f| f.saturating_add(rule.suppress_ms) <= earliest);
+            .is_none_or(|f| f.saturating_add(suppress_ms) <= earliest);
         stale && unsuppressed
     }
 
@@ -251,7 +257,7 @@ impl GroupWindow {
     }
 
     /// Whether the current window meets the rule's condition.
-    fn holds(&self, rule: &Rule) -> bool {
+    fn holds(&self, rule: &Threshold) -> bool {
         self.tally.count >= rule.min_count.max(1)
             && rule
                 .distinct
@@ -261,9 +267,9 @@ impl GroupWindow {
     }
 
     /// Whether an alert at `end` falls within the suppression of the last one.
-    fn suppressed(&self, rule: &Rule, end: i64) -> bool {
+    fn suppressed(&self, suppress_ms: i64, end: i64) -> bool {
         self.last_fired
-            .is_some_and(|f| end < f.saturating_add(rule.suppress_ms))
+            .is_some_and(|f| end < f.saturating_add(suppress_ms))
     }
 
     /// What the current window (ending at `end`) holds.

@@ -51,6 +51,7 @@ fn alert_for(field: &str, value: &str, i: i64) -> Alert {
         distinct: vec![],
         evidence: vec![1, 2, 3],
         evidence_total: 12,
+        related_alerts: Vec::new(),
     }
 }
 

@@ -37,9 +37,10 @@ const GOOD: &str = "rules:
 fn a_good_file_loads() {
     let rules = load(GOOD).unwrap();
     let r = rules.get("brute-force-ip").unwrap();
-    assert_eq!(r.window_ms, 60_000);
+    let th = r.threshold().unwrap();
+    assert_eq!(th.window_ms, 60_000);
     assert_eq!(r.suppress_ms, 60_000, "suppress defaults to the window");
-    assert_eq!(r.min_count, 10);
+    assert_eq!(th.min_count, 10);
 }
 
 #[test]
@@ -159,9 +160,10 @@ fn user_file_overrides_and_disables_builtins() {
     assert_eq!(rules.len(), builtin.len() - 1);
     assert!(rules.get("password-spraying").is_none());
     let r = rules.get("brute-force-ip").unwrap();
-    assert_eq!(r.min_count, 25);
+    assert_eq!(r.threshold().unwrap().min_count, 25);
     assert_eq!(
-        r.window_ms, 60_000,
+        r.threshold().unwrap().window_ms,
+        60_000,
         "the keys it does not give stay the built-in's"
     );
     let e = Rules::load(Some((
@@ -191,6 +193,12 @@ fn builtins_load_with_stable_ids() {
             "credential-stuffing",
             "credential-stuffing-distributed",
             "distributed-brute-force",
+            "success-after-brute-force-ip",
+            "success-after-brute-force-user",
+            "success-after-failures",
+            "mfa-fatigue",
+            "mfa-fatigue-approved",
+            "privilege-grant-after-alert",
         ]
     );
 }

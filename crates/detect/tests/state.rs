@@ -4,6 +4,7 @@
 
 mod support;
 
+use authtrail_detect::rule::Condition;
 use authtrail_detect::{Engine, EngineState, Rules, DEFAULT_LATENESS_MS};
 use proptest::prelude::*;
 use support::*;
@@ -64,7 +65,9 @@ fn an_edited_rule_starts_empty_and_a_changed_threshold_keeps_its_entries() {
 
     // A lower threshold over the same filter and groups keeps the nine as well.
     let mut lower = rule.clone();
-    lower.min_count = 5;
+    if let Condition::Threshold(th) = &mut lower.condition {
+        th.min_count = 5;
+    }
     let mut engine = Engine::restore([lower], DEFAULT_LATENESS_MS, &state);
     assert_eq!(run(&mut engine, &tenth).len(), 1);
 

@@ -117,6 +117,7 @@ pub(crate) mod tests {
             distinct: vec![],
             evidence: vec![1, 2, 3],
             evidence_total: 12,
+            related_alerts: Vec::new(),
         };
         Delivery {
             seq: 42,

@@ -6,8 +6,8 @@ use std::path::Path;
 use authtrail_store::query::{suggestions, Field, Query};
 use serde_saphyr::Spanned;
 
-use super::raw::{IdsFile, RawDistinct, RawFile, RawRule};
-use super::{duration, Distinct, Rule, RuleError, Severity};
+use super::raw::{IdsFile, RawDistinct, RawFile, RawRule, RawStep};
+use super::{duration, Condition, Distinct, Rule, RuleError, Sequence, Severity, Step, Threshold};
 
 /// The name the built-in rules go by in errors.
 pub const BUILTIN_FILE: &str = "builtin.yaml";
@@ -37,6 +37,49 @@ struct Partial {
     count: Option<u64>,
     distinct: Option<(Vec<Distinct>, u64)>,
     suppress_ms: Option<i64>,
+    kind: Option<Kind>,
+    steps: Option<Vec<Step>>,
+    maxspan_ms: Option<i64>,
+    cancel_on: Option<Query>,
+}
+
+/// A rule's `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Threshold,
+    Sequence,
+}
+
+impl Kind {
+    /// The types a rule may have, as written.
+    const NAMES: &'static str = "threshold, sequence";
+
+    /// Every type.
+    const ALL: [Kind; 2] = [Kind::Threshold, Kind::Sequence];
+
+    /// The type's name as written.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Threshold => "threshold",
+            Kind::Sequence => "sequence",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Kind> {
+        match name {
+            "threshold" => Some(Kind::Threshold),
+            "sequence" => Some(Kind::Sequence),
+            _ => None,
+        }
+    }
+
+    /// The keys only this type takes.
+    fn own_keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Threshold => &["window", "count", "distinct"],
+            Kind::Sequence => &["steps", "maxspan", "cancel_on"],
+        }
+    }
 }
 
 impl Rules {
@@ -185,6 +228,38 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
     if let Some(s) = &raw.suppress {
         p.suppress_ms = Some(check_duration(&p, s, "suppress")?);
     }
+    if let Some(kind) = &raw.kind {
+        p.kind = Some(Kind::parse(&kind.value).ok_or_else(|| {
+            err_at(
+                &p,
+                kind,
+                "type",
+                format!(
+                    "unknown type {:?}; valid types: {}",
+                    kind.value,
+                    Kind::NAMES
+                ),
+            )
+        })?);
+    }
+    if let Some(steps) = &raw.steps {
+        if steps.is_empty() {
+            return Err(err(
+                &p,
+                Some("steps"),
+                "an empty list (give at least two steps)",
+            ));
+        }
+        let checked: Result<Vec<Step>, RuleError> =
+            steps.iter().map(|s| check_step(&p, s)).collect();
+        p.steps = Some(checked?);
+    }
+    if let Some(m) = &raw.maxspan {
+        p.maxspan_ms = Some(check_duration(&p, m, "maxspan")?);
+    }
+    if let Some(c) = &raw.cancel_on {
+        p.cancel_on = Some(check_query(&p, c, "cancel_on")?);
+    }
     if p.count == Some(0) {
         return Err(err(&p, Some("count"), "must be at least 1"));
     }
@@ -210,13 +285,18 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
 
 /// A `filter:` parsed by the query language, without time bounds or a pipe.
 fn check_filter(p: &Partial, filter: &Spanned<String>) -> Result<Query, RuleError> {
+    check_query(p, filter, "filter")
+}
+
+/// A query-language filter under `key`, without time bounds or a pipe.
+fn check_query(p: &Partial, filter: &Spanned<String>, key: &str) -> Result<Query, RuleError> {
     let q = Query::parse_at(&filter.value, 0)
-        .map_err(|e| err_at(p, filter, "filter", format!("{e} in {:?}", filter.value)))?;
+        .map_err(|e| err_at(p, filter, key, format!("{e} in {:?}", filter.value)))?;
     if q.since_ms.is_some() || q.until_ms.is_some() {
         return Err(err_at(
             p,
             filter,
-            "filter",
+            key,
             "since/until are not allowed in a rule filter (the rule's window bounds time)",
         ));
     }
@@ -224,11 +304,28 @@ fn check_filter(p: &Partial, filter: &Spanned<String>) -> Result<Query, RuleErro
         return Err(err_at(
             p,
             filter,
-            "filter",
+            key,
             "a pipe is not allowed in a rule filter (group_by and the condition aggregate)",
         ));
     }
     Ok(q)
+}
+
+/// One sequence step: its filter and count (default 1).
+fn check_step(p: &Partial, step: &Spanned<RawStep>) -> Result<Step, RuleError> {
+    let filter = check_query(p, &step.value.filter, "steps.filter")?;
+    if step.value.count == Some(0) {
+        return Err(err_at(
+            p,
+            &step.value.filter,
+            "steps.count",
+            "must be at least 1",
+        ));
+    }
+    Ok(Step {
+        filter,
+        count: step.value.count.unwrap_or(1),
+    })
 }
 
 /// A query field name, or an error naming close and valid names.
@@ -310,7 +407,11 @@ impl Partial {
             window_ms,
             count,
             distinct,
-            suppress_ms
+            suppress_ms,
+            kind,
+            steps,
+            maxspan_ms,
+            cancel_on
         );
     }
 
@@ -319,27 +420,102 @@ impl Partial {
         let missing = |key: &str| err(&self, Some(key), "missing (an enabled rule needs it)");
         let title = self.title.clone().ok_or_else(|| missing("title"))?;
         let severity = self.severity.ok_or_else(|| missing("severity"))?;
-        let filter = self.filter.clone().ok_or_else(|| missing("filter"))?;
-        let window_ms = self.window_ms.ok_or_else(|| missing("window"))?;
-        let (distinct, distinct_min_count) = self.distinct.clone().unwrap_or_default();
-        if self.count.is_none() && distinct.is_empty() {
-            return Err(err(
-                &self,
-                None,
-                "no condition: give count, distinct, or both",
-            ));
-        }
+        let kind = self.kind.unwrap_or(Kind::Threshold);
+        self.refuse_keys_of_other_types(kind)?;
+        let condition = match kind {
+            Kind::Threshold => Condition::Threshold(self.threshold()?),
+            Kind::Sequence => Condition::Sequence(self.sequence()?),
+        };
+        // A sequence's steps carry the filters; a threshold rule needs its own.
+        let filter = match (&self.filter, kind) {
+            (Some(f), _) => f.clone(),
+            (None, Kind::Sequence) => Query::default(),
+            (None, Kind::Threshold) => return Err(missing("filter")),
+        };
+        let span = match &condition {
+            Condition::Threshold(t) => t.window_ms,
+            Condition::Sequence(s) => s.maxspan_ms,
+        };
         Ok(Rule {
             title,
             severity,
             description: self.description.clone().unwrap_or_default(),
             filter,
             group_by: self.group_by.clone().unwrap_or_default(),
+            suppress_ms: self.suppress_ms.unwrap_or(span),
+            condition,
+            id: self.id,
+        })
+    }
+
+    /// An error naming the first key given that only another rule type takes.
+    fn refuse_keys_of_other_types(&self, kind: Kind) -> Result<(), RuleError> {
+        let given = [
+            ("window", self.window_ms.is_some()),
+            ("count", self.count.is_some()),
+            ("distinct", self.distinct.is_some()),
+            ("steps", self.steps.is_some()),
+            ("maxspan", self.maxspan_ms.is_some()),
+            ("cancel_on", self.cancel_on.is_some()),
+        ];
+        let stray = given
+            .into_iter()
+            .find(|(key, set)| *set && !kind.own_keys().contains(key));
+        match stray {
+            None => Ok(()),
+            Some((key, _)) => {
+                let owner = Kind::ALL
+                    .into_iter()
+                    .find(|k| k.own_keys().contains(&key))
+                    .map_or("another", Kind::name);
+                Err(err(
+                    self,
+                    Some(key),
+                    format!(
+                        "only a {owner} rule takes this key (this rule's type is {})",
+                        kind.name()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The threshold condition.
+    fn threshold(&self) -> Result<Threshold, RuleError> {
+        let window_ms = self
+            .window_ms
+            .ok_or_else(|| err(self, Some("window"), "missing (an enabled rule needs it)"))?;
+        let (distinct, distinct_min_count) = self.distinct.clone().unwrap_or_default();
+        if self.count.is_none() && distinct.is_empty() {
+            return Err(err(
+                self,
+                None,
+                "no condition: give count, distinct, or both",
+            ));
+        }
+        Ok(Threshold {
             window_ms,
             min_count: self.count.unwrap_or(0).max(distinct_min_count),
             distinct,
-            suppress_ms: self.suppress_ms.unwrap_or(window_ms),
-            id: self.id,
+        })
+    }
+
+    /// The sequence condition.
+    fn sequence(&self) -> Result<Sequence, RuleError> {
+        let missing = |key: &str| err(self, Some(key), "missing (a sequence rule needs it)");
+        let steps = self.steps.clone().ok_or_else(|| missing("steps"))?;
+        if steps.len() < 2 {
+            return Err(err(
+                self,
+                Some("steps"),
+                "a sequence needs at least two steps (one step is a threshold rule)",
+            ));
+        }
+        let maxspan_ms = self.maxspan_ms.ok_or_else(|| missing("maxspan"))?;
+        Ok(Sequence {
+            steps,
+            maxspan_ms,
+            cancel_on: self.cancel_on.clone(),
         })
     }
 }

@@ -1,9 +1,10 @@
 //! Detection rules: the validated model, and loading it from YAML (format in docs/RULES.md).
 //!
-//! A rule counts the events its filter matches, per group (the values of its `group_by` fields),
-//! over a sliding window of event time, and fires when its condition holds: at least `count`
-//! events, and for each `distinct` condition at least `min` distinct values of a field (only
-//! values seen at most `max_per_value` times counting, when that is set).
+//! A rule looks at the events its filter matches, per group (the values of its `group_by`
+//! fields). A threshold rule counts them over a sliding window of event time and fires when at
+//! least `count` events, and for each `distinct` condition at least `min` distinct values of a
+//! field (only values seen at most `max_per_value` times counting, when that is set), are in it.
+//! A sequence rule fires when its steps happen in order within a maximum span.
 
 mod duration;
 mod error;
@@ -91,16 +92,79 @@ pub struct Rule {
     pub severity: Severity,
     /// What it detects and why.
     pub description: String,
-    /// The query-language filter (no since/until, no pipe).
+    /// The query-language filter every event the rule looks at must match (no since/until, no
+    /// pipe; a sequence's steps narrow it further).
     pub filter: Query,
     /// Fields whose values make the group key (empty: one group).
     pub group_by: Vec<Field>,
+    /// After firing for a group, no new alert for it until this much event time has passed.
+    pub suppress_ms: i64,
+    /// What makes the rule fire.
+    pub condition: Condition,
+}
+
+/// What makes a rule fire, by rule `type`.
+#[derive(Clone, Debug)]
+pub enum Condition {
+    /// `type: threshold`: counts and distinct counts over a sliding window.
+    Threshold(Threshold),
+    /// `type: sequence`: ordered steps within a maximum span.
+    Sequence(Sequence),
+}
+
+/// A sliding-window count condition.
+#[derive(Clone, Debug)]
+pub struct Threshold {
     /// Sliding window length, ms of event time.
     pub window_ms: i64,
     /// Minimum number of matching events in the window (0: no minimum).
     pub min_count: u64,
     /// Distinct-value conditions, all of which must hold.
     pub distinct: Vec<Distinct>,
-    /// After firing for a group, no new alert for it until this much event time has passed.
-    pub suppress_ms: i64,
+}
+
+/// An ordered-sequence condition: each step's events, in log order, within `maxspan_ms`.
+#[derive(Clone, Debug)]
+pub struct Sequence {
+    /// The steps, in the order they must happen.
+    pub steps: Vec<Step>,
+    /// The most event time from the first step's first counted event to the last step's.
+    pub maxspan_ms: i64,
+    /// Events that, in the group, abandon every sequence under way.
+    pub cancel_on: Option<Query>,
+}
+
+/// One step of a sequence.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// What the step's events match (besides the rule's filter).
+    pub filter: Query,
+    /// How many such events complete the step.
+    pub count: u64,
+}
+
+impl Rule {
+    /// The threshold condition, when the rule is one.
+    pub fn threshold(&self) -> Option<&Threshold> {
+        match &self.condition {
+            Condition::Threshold(t) => Some(t),
+            Condition::Sequence(_) => None,
+        }
+    }
+
+    /// The sequence condition, when the rule is one.
+    pub fn sequence(&self) -> Option<&Sequence> {
+        match &self.condition {
+            Condition::Sequence(s) => Some(s),
+            Condition::Threshold(_) => None,
+        }
+    }
+
+    /// How far back in event time the rule's state reaches: the window or the maximum span.
+    pub fn span_ms(&self) -> i64 {
+        match &self.condition {
+            Condition::Threshold(t) => t.window_ms,
+            Condition::Sequence(s) => s.maxspan_ms,
+        }
+    }
 }

@@ -34,6 +34,19 @@ pub(super) struct RawRule {
     pub count: Option<u64>,
     pub distinct: Option<OneOrMany<RawDistinct>>,
     pub suppress: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<String>>,
+    pub steps: Option<Vec<Spanned<RawStep>>>,
+    pub maxspan: Option<Spanned<String>>,
+    pub cancel_on: Option<Spanned<String>>,
+}
+
+/// One sequence step as written.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub filter: Spanned<String>,
+    pub count: Option<u64>,
 }
 
 /// One `distinct:` condition as written.

@@ -101,3 +101,39 @@ pub fn mixed_stream(n: u64, seed: u64) -> Vec<Ev> {
         })
         .collect()
 }
+
+/// An Okta-style MFA challenge for `user`: denied (`ok` false) or approved.
+pub fn mfa(seq: u64, t: i64, user: &str, ok: bool) -> Ev {
+    let mut e = logon(seq, t, Some(user), "198.51.100.7", ok);
+    e.event["is_mfa"] = json!(true);
+    e.event["metadata"]["product"] = json!({"name": "Okta", "vendor_name": "Okta"});
+    if !ok {
+        e.event["status_detail"] = json!("push denied");
+    }
+    e
+}
+
+/// An Authorize Session (3003) event granting privileges to `user`.
+pub fn grant(seq: u64, t: i64, user: &str) -> Ev {
+    Ev {
+        seq,
+        event: json!({
+            "class_uid": 3003, "class_name": "Authorize Session", "category_uid": 3,
+            "activity_id": 1, "activity_name": "Assign Privileges", "type_uid": 300301,
+            "time": t, "severity_id": 1, "status_id": 1, "status": "Success",
+            "metadata": {"product": {"name": "Entra ID", "vendor_name": "Microsoft"},
+                         "version": "1.6.0"},
+            "user": {"name": user}, "privileges": ["Global Administrator"],
+        }),
+    }
+}
+
+/// An engine running every built-in rule.
+pub fn all_builtins() -> Engine {
+    Engine::new(Rules::builtin().unwrap().into_vec())
+}
+
+/// The rule ids of `alerts`, in order.
+pub fn ids(alerts: &[Alert]) -> Vec<&str> {
+    alerts.iter().map(|a| a.rule_id.as_str()).collect()
+}

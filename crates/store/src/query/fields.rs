@@ -121,6 +121,13 @@ pub static FIELDS: &[FieldSpec] = &[
         Text,
     ),
     f("message", &[], &["message"], Text),
+    // A Detection Finding's rule (an alert's `finding_info.analytic.uid`).
+    f(
+        "rule",
+        &["finding_info.analytic.uid"],
+        &["finding_info.analytic.uid"],
+        Text,
+    ),
     f("source", &[], &[], Source),
     f("seq", &[], &[], Seq),
 ];
