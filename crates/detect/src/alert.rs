@@ -38,6 +38,8 @@ pub struct Alert {
     pub evidence_total: u64,
     /// The uids of the alerts a chained rule followed (empty for most rules).
     pub related_alerts: Vec<String>,
+    /// What else the rule type tells (a first_seen rule's new value, …), shown in the finding.
+    pub details: serde_json::Map<String, Value>,
 }
 
 impl Alert {

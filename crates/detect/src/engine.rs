@@ -21,6 +21,8 @@ use authtrail_store::query::{Field, Query, Record};
 use serde_json::Value;
 
 use crate::alert::{Alert, EVIDENCE_CAP};
+use crate::dormant::DormantGroup;
+use crate::first_seen::{NewValue, SeenGroup};
 use crate::follow::DETECT_SOURCE;
 use crate::rule::{Condition, Rule};
 use crate::sequence::{Completed, Hit, SequenceGroup};
@@ -46,6 +48,10 @@ pub(crate) enum Groups {
     Threshold(HashMap<Key, GroupWindow>),
     /// A sequence rule's runs.
     Sequence(HashMap<Key, SequenceGroup>),
+    /// A first_seen rule's remembered values.
+    FirstSeen(HashMap<Key, SeenGroup>),
+    /// A dormant rule's last events.
+    Dormant(HashMap<Key, DormantGroup>),
 }
 
 impl Groups {
@@ -54,6 +60,8 @@ impl Groups {
         match rule.condition {
             Condition::Threshold(_) => Groups::Threshold(HashMap::new()),
             Condition::Sequence(_) => Groups::Sequence(HashMap::new()),
+            Condition::FirstSeen(_) => Groups::FirstSeen(HashMap::new()),
+            Condition::Dormant(_) => Groups::Dormant(HashMap::new()),
         }
     }
 
@@ -62,6 +70,8 @@ impl Groups {
         match self {
             Groups::Threshold(g) => g.len(),
             Groups::Sequence(g) => g.len(),
+            Groups::FirstSeen(g) => g.len(),
+            Groups::Dormant(g) => g.len(),
         }
     }
 }
@@ -115,11 +125,11 @@ impl Engine {
             .map(|rule| {
                 let filter = index(&rule.filter);
                 let (steps, cancel) = match &rule.condition {
-                    Condition::Threshold(_) => (Vec::new(), None),
                     Condition::Sequence(s) => (
                         s.steps.iter().map(|step| index(&step.filter)).collect(),
                         s.cancel_on.as_ref().map(&mut index),
                     ),
+                    _ => (Vec::new(), None),
                 };
                 Plan {
                     filter,
@@ -169,6 +179,8 @@ impl Engine {
             match g {
                 Groups::Threshold(m) => m.values_mut().for_each(|w| w.touched = observed),
                 Groups::Sequence(m) => m.values_mut().for_each(|s| s.touched = observed),
+                Groups::FirstSeen(m) => m.values_mut().for_each(|s| s.touched = observed),
+                Groups::Dormant(m) => m.values_mut().for_each(|s| s.touched = observed),
             }
         }
         self.watermark = watermark;
@@ -271,6 +283,27 @@ impl Engine {
                         .observe(sq, rule.suppress_ms, &steps, cancel, hit)
                         .map(|c| sequence_alert(rule, &key, c))
                 }
+                (Condition::FirstSeen(fs), Groups::FirstSeen(groups)) => {
+                    let t = time.or(self.watermark).unwrap_or(0);
+                    let group = groups
+                        .entry(key.clone())
+                        .or_insert_with(|| SeenGroup::new(t));
+                    group.touched = self.observed;
+                    let value = value_of(fs.field, record);
+                    group
+                        .observe(fs, rule.suppress_ms, t, value)
+                        .map(|n| new_value_alert(rule, &key, record.seq, t, n))
+                }
+                (Condition::Dormant(d), Groups::Dormant(groups)) => {
+                    let t = time.or(self.watermark).unwrap_or(0);
+                    let group = groups
+                        .entry(key.clone())
+                        .or_insert_with(|| DormantGroup::new(t));
+                    group.touched = self.observed;
+                    group
+                        .observe(d, rule.suppress_ms, t)
+                        .map(|previous| dormant_alert(rule, &key, record.seq, t, previous))
+                }
                 // Groups are made for their rule's type.
                 _ => None,
             };
@@ -296,6 +329,12 @@ impl Engine {
                 }
                 (Condition::Sequence(sq), Groups::Sequence(g)) => {
                     g.retain(|_, s| s.touched > recent || !s.idle(sq, suppress, now, lateness));
+                }
+                (Condition::FirstSeen(fs), Groups::FirstSeen(g)) => {
+                    g.retain(|_, s| s.touched > recent || !s.idle(fs, now, lateness));
+                }
+                (Condition::Dormant(d), Groups::Dormant(g)) => {
+                    g.retain(|_, s| s.touched > recent || !s.idle(d, now, lateness));
                 }
                 _ => {}
             }
@@ -387,7 +426,58 @@ fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
         evidence: s.seqs,
         evidence_total: s.count,
         related_alerts: Vec::new(),
+        details: serde_json::Map::new(),
     }
+}
+
+/// An alert of one event (seq at `t`) carrying `details`.
+fn single_event_alert(
+    rule: &Rule,
+    key: &[String],
+    seq: u64,
+    t: i64,
+    details: serde_json::Map<String, Value>,
+) -> Alert {
+    let group = named_group(rule, key);
+    Alert {
+        uid: Alert::make_uid(&rule.id, &group, t),
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        description: rule.description.clone(),
+        severity: rule.severity,
+        group,
+        window_start_ms: t,
+        window_end_ms: t,
+        count: 1,
+        distinct: Vec::new(),
+        evidence: vec![seq],
+        evidence_total: 1,
+        related_alerts: Vec::new(),
+        details,
+    }
+}
+
+/// The alert for a value new to `rule`'s group `key`.
+fn new_value_alert(rule: &Rule, key: &[String], seq: u64, t: i64, n: NewValue) -> Alert {
+    let field = match &rule.condition {
+        Condition::FirstSeen(fs) => fs.field.name(),
+        _ => "",
+    };
+    let mut details = serde_json::Map::new();
+    details.insert("field".into(), field.into());
+    details.insert("new_value".into(), n.value.into());
+    details.insert("known_values".into(), n.known.into());
+    details.insert("events_before".into(), n.events.into());
+    details.insert("known_since".into(), n.since.into());
+    single_event_alert(rule, key, seq, t, details)
+}
+
+/// The alert for `rule`'s group `key` active again at `t` after `previous`.
+fn dormant_alert(rule: &Rule, key: &[String], seq: u64, t: i64, previous: i64) -> Alert {
+    let mut details = serde_json::Map::new();
+    details.insert("previous_time".into(), previous.into());
+    details.insert("dormant_days".into(), ((t - previous) / 86_400_000).into());
+    single_event_alert(rule, key, seq, t, details)
 }
 
 /// The alert for a completed sequence of `rule` for `key`.
@@ -417,5 +507,6 @@ fn sequence_alert(rule: &Rule, key: &[String], c: Completed) -> Alert {
         evidence,
         evidence_total: total,
         related_alerts: related,
+        details: serde_json::Map::new(),
     }
 }

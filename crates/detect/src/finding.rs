@@ -48,6 +48,9 @@ impl Alert {
                 "evidence_truncated": (self.evidence.len() as u64) < self.evidence_total,
             },
         });
+        for (k, v) in &self.details {
+            evidence["data"][k] = v.clone();
+        }
         if !self.related_alerts.is_empty() {
             evidence["data"]["alerts"] = json!(self.related_alerts);
         }

@@ -8,8 +8,10 @@
 #![forbid(unsafe_code)]
 
 pub mod alert;
+mod dormant;
 pub mod engine;
 mod finding;
+mod first_seen;
 pub mod follow;
 pub mod listing;
 pub mod output;

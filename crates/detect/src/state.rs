@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dormant::DormantGroup;
 use crate::engine::{Engine, Groups};
+use crate::first_seen::SeenGroup;
 use crate::rule::{Condition, Rule, Sequence, Threshold};
 use crate::sequence::{Hit, Run, SequenceGroup};
 use crate::window::{Entry, GroupWindow};
@@ -40,6 +42,40 @@ pub struct RuleState {
     /// A sequence rule's runs, by group key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sequences: Vec<SequenceState>,
+    /// A first_seen rule's remembered values, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_seen: Vec<SeenState>,
+    /// A dormant rule's last events, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dormant: Vec<DormantState>,
+}
+
+/// One first_seen group's memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// Time of the group's first event.
+    pub first: i64,
+    /// Newest event time seen.
+    pub newest: i64,
+    /// Events seen.
+    pub events: u64,
+    /// Each value and when it was last seen, sorted by value.
+    pub values: Vec<(String, i64)>,
+    /// Time of the last alert.
+    pub last_fired: Option<i64>,
+}
+
+/// One dormant group's memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DormantState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// Newest event time seen.
+    pub last: i64,
+    /// Time of the last alert.
+    pub last_fired: Option<i64>,
 }
 
 /// One group's window.
@@ -112,6 +148,17 @@ pub fn fingerprint(rule: &Rule) -> String {
                 cancel.unwrap_or_default()
             )
         }
+        Condition::FirstSeen(fs) => format!(
+            "first_seen | filter {} | group {} | field {}",
+            rule.filter,
+            group.join(","),
+            fs.field.name()
+        ),
+        Condition::Dormant(_) => format!(
+            "dormant | filter {} | group {}",
+            rule.filter,
+            group.join(",")
+        ),
     }
 }
 
@@ -123,24 +170,41 @@ impl Engine {
             .iter()
             .zip(self.groups())
             .map(|(rule, groups)| {
-                let (mut windows, mut sequences) = (Vec::new(), Vec::new());
+                let mut state = RuleState {
+                    id: rule.id.clone(),
+                    fingerprint: fingerprint(rule),
+                    groups: Vec::new(),
+                    sequences: Vec::new(),
+                    first_seen: Vec::new(),
+                    dormant: Vec::new(),
+                };
                 match groups {
                     Groups::Threshold(g) => {
-                        windows = g.iter().map(|(k, w)| window_state(k, w)).collect();
+                        state.groups = g.iter().map(|(k, w)| window_state(k, w)).collect();
                     }
                     Groups::Sequence(g) => {
-                        sequences = g.iter().map(|(k, s)| sequence_state(k, s)).collect();
+                        state.sequences = g.iter().map(|(k, s)| sequence_state(k, s)).collect();
+                    }
+                    Groups::FirstSeen(g) => {
+                        state.first_seen = g.iter().map(|(k, s)| seen_state(k, s)).collect();
+                    }
+                    Groups::Dormant(g) => {
+                        state.dormant = g
+                            .iter()
+                            .map(|(k, d)| DormantState {
+                                key: k.to_vec(),
+                                last: d.last,
+                                last_fired: d.last_fired,
+                            })
+                            .collect();
                     }
                 }
                 // A stable order, so the same state is stored as the same bytes.
-                windows.sort_by(|a: &GroupState, b| a.key.cmp(&b.key));
-                sequences.sort_by(|a: &SequenceState, b| a.key.cmp(&b.key));
-                RuleState {
-                    id: rule.id.clone(),
-                    fingerprint: fingerprint(rule),
-                    groups: windows,
-                    sequences,
-                }
+                state.groups.sort_by(|a, b| a.key.cmp(&b.key));
+                state.sequences.sort_by(|a, b| a.key.cmp(&b.key));
+                state.first_seen.sort_by(|a, b| a.key.cmp(&b.key));
+                state.dormant.sort_by(|a, b| a.key.cmp(&b.key));
+                state
             })
             .collect();
         EngineState {
@@ -177,6 +241,29 @@ impl Engine {
                             g.insert(q.key.clone().into_boxed_slice(), sequence_of(sq, q));
                         }
                     }
+                    (Condition::FirstSeen(_), Groups::FirstSeen(g)) => {
+                        for f in &s.first_seen {
+                            let group = SeenGroup {
+                                first: f.first,
+                                newest: f.newest,
+                                events: f.events,
+                                values: f.values.iter().cloned().collect(),
+                                last_fired: f.last_fired,
+                                touched: 0,
+                            };
+                            g.insert(f.key.clone().into_boxed_slice(), group);
+                        }
+                    }
+                    (Condition::Dormant(_), Groups::Dormant(g)) => {
+                        for d in &s.dormant {
+                            let group = DormantGroup {
+                                last: d.last,
+                                last_fired: d.last_fired,
+                                touched: 0,
+                            };
+                            g.insert(d.key.clone().into_boxed_slice(), group);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -204,6 +291,20 @@ fn window_state(key: &[String], w: &GroupWindow) -> GroupState {
                 (e.t, e.seq, values)
             })
             .collect(),
+    }
+}
+
+/// A first_seen group as stored.
+fn seen_state(key: &[String], g: &SeenGroup) -> SeenState {
+    let mut values: Vec<(String, i64)> = g.values.iter().map(|(v, t)| (v.clone(), *t)).collect();
+    values.sort();
+    SeenState {
+        key: key.to_vec(),
+        first: g.first,
+        newest: g.newest,
+        events: g.events,
+        values,
+        last_fired: g.last_fired,
     }
 }
 

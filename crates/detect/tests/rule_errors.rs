@@ -199,6 +199,8 @@ fn builtins_load_with_stable_ids() {
             "mfa-fatigue",
             "mfa-fatigue-approved",
             "privilege-grant-after-alert",
+            "new-country",
+            "dormant-account",
         ]
     );
 }

@@ -6,8 +6,17 @@ use std::path::Path;
 use authtrail_store::query::{suggestions, Field, Query};
 use serde_saphyr::Spanned;
 
-use super::raw::{IdsFile, RawDistinct, RawFile, RawRule, RawStep};
-use super::{duration, Condition, Distinct, Rule, RuleError, Sequence, Severity, Step, Threshold};
+use super::raw::{IdsFile, RawDistinct, RawFile, RawLearning, RawRule, RawStep};
+use super::{
+    duration, Condition, Distinct, Dormant, FirstSeen, Rule, RuleError, Sequence, Severity, Step,
+    Threshold,
+};
+
+/// A first_seen rule's history when the file gives none: 30 days.
+const DEFAULT_HISTORY_MS: i64 = 30 * 86_400_000;
+
+/// A dormant rule's history when the file gives none: 400 days, past a yearly login.
+const DEFAULT_DORMANT_HISTORY_MS: i64 = 400 * 86_400_000;
 
 /// The name the built-in rules go by in errors.
 pub const BUILTIN_FILE: &str = "builtin.yaml";
@@ -41,6 +50,10 @@ struct Partial {
     steps: Option<Vec<Step>>,
     maxspan_ms: Option<i64>,
     cancel_on: Option<Query>,
+    field: Option<Field>,
+    history_ms: Option<i64>,
+    learning: Option<(Option<i64>, Option<u64>)>,
+    gap_ms: Option<i64>,
 }
 
 /// A rule's `type`.
@@ -48,36 +61,43 @@ struct Partial {
 enum Kind {
     Threshold,
     Sequence,
+    FirstSeen,
+    Dormant,
 }
 
 impl Kind {
     /// The types a rule may have, as written.
-    const NAMES: &'static str = "threshold, sequence";
+    const NAMES: &'static str = "threshold, sequence, first_seen, dormant";
 
     /// Every type.
-    const ALL: [Kind; 2] = [Kind::Threshold, Kind::Sequence];
+    const ALL: [Kind; 4] = [
+        Kind::Threshold,
+        Kind::Sequence,
+        Kind::FirstSeen,
+        Kind::Dormant,
+    ];
 
     /// The type's name as written.
     fn name(self) -> &'static str {
         match self {
             Kind::Threshold => "threshold",
             Kind::Sequence => "sequence",
+            Kind::FirstSeen => "first_seen",
+            Kind::Dormant => "dormant",
         }
     }
 
     fn parse(name: &str) -> Option<Kind> {
-        match name {
-            "threshold" => Some(Kind::Threshold),
-            "sequence" => Some(Kind::Sequence),
-            _ => None,
-        }
+        Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// The keys only this type takes.
+    /// The keys only some types take, this one among them.
     fn own_keys(self) -> &'static [&'static str] {
         match self {
             Kind::Threshold => &["window", "count", "distinct"],
             Kind::Sequence => &["steps", "maxspan", "cancel_on"],
+            Kind::FirstSeen => &["field", "history", "learning"],
+            Kind::Dormant => &["gap", "history"],
         }
     }
 }
@@ -260,6 +280,18 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
     if let Some(c) = &raw.cancel_on {
         p.cancel_on = Some(check_query(&p, c, "cancel_on")?);
     }
+    if let Some(f) = &raw.field {
+        p.field = Some(lookup_field(&p, f, "field")?);
+    }
+    if let Some(h) = &raw.history {
+        p.history_ms = Some(check_duration(&p, h, "history")?);
+    }
+    if let Some(g) = &raw.gap {
+        p.gap_ms = Some(check_duration(&p, g, "gap")?);
+    }
+    if let Some(l) = &raw.learning {
+        p.learning = Some(check_learning(&p, l)?);
+    }
     if p.count == Some(0) {
         return Err(err(&p, Some("count"), "must be at least 1"));
     }
@@ -309,6 +341,26 @@ fn check_query(p: &Partial, filter: &Spanned<String>, key: &str) -> Result<Query
         ));
     }
     Ok(q)
+}
+
+/// A learning gate: `(min_age ms, min_events)`, at least one of them.
+fn check_learning(
+    p: &Partial,
+    l: &Spanned<RawLearning>,
+) -> Result<(Option<i64>, Option<u64>), RuleError> {
+    let age = match &l.value.min_age {
+        Some(a) => Some(check_duration(p, a, "learning.min_age")?),
+        None => None,
+    };
+    if age.is_none() && l.value.min_events.is_none() {
+        return Err(err_at(
+            p,
+            l,
+            "learning",
+            "give min_age, min_events or both (the gate opens when either is reached)",
+        ));
+    }
+    Ok((age, l.value.min_events))
 }
 
 /// One sequence step: its filter and count (default 1).
@@ -411,7 +463,11 @@ impl Partial {
             kind,
             steps,
             maxspan_ms,
-            cancel_on
+            cancel_on,
+            field,
+            history_ms,
+            learning,
+            gap_ms
         );
     }
 
@@ -425,16 +481,20 @@ impl Partial {
         let condition = match kind {
             Kind::Threshold => Condition::Threshold(self.threshold()?),
             Kind::Sequence => Condition::Sequence(self.sequence()?),
+            Kind::FirstSeen => Condition::FirstSeen(self.first_seen()?),
+            Kind::Dormant => Condition::Dormant(self.dormant()?),
         };
-        // A sequence's steps carry the filters; a threshold rule needs its own.
+        // A sequence's steps carry the filters; other rules need their own.
         let filter = match (&self.filter, kind) {
             (Some(f), _) => f.clone(),
             (None, Kind::Sequence) => Query::default(),
-            (None, Kind::Threshold) => return Err(missing("filter")),
+            (None, _) => return Err(missing("filter")),
         };
-        let span = match &condition {
+        // A new value or a return from dormancy is news each time: no suppression by default.
+        let suppress_default = match &condition {
             Condition::Threshold(t) => t.window_ms,
             Condition::Sequence(s) => s.maxspan_ms,
+            Condition::FirstSeen(_) | Condition::Dormant(_) => 0,
         };
         Ok(Rule {
             title,
@@ -442,7 +502,7 @@ impl Partial {
             description: self.description.clone().unwrap_or_default(),
             filter,
             group_by: self.group_by.clone().unwrap_or_default(),
-            suppress_ms: self.suppress_ms.unwrap_or(span),
+            suppress_ms: self.suppress_ms.unwrap_or(suppress_default),
             condition,
             id: self.id,
         })
@@ -457,6 +517,10 @@ impl Partial {
             ("steps", self.steps.is_some()),
             ("maxspan", self.maxspan_ms.is_some()),
             ("cancel_on", self.cancel_on.is_some()),
+            ("field", self.field.is_some()),
+            ("history", self.history_ms.is_some()),
+            ("learning", self.learning.is_some()),
+            ("gap", self.gap_ms.is_some()),
         ];
         let stray = given
             .into_iter()
@@ -478,6 +542,36 @@ impl Partial {
                 ))
             }
         }
+    }
+
+    /// The first_seen condition (history default 30 days, no learning gate unless given).
+    fn first_seen(&self) -> Result<FirstSeen, RuleError> {
+        let field = self
+            .field
+            .ok_or_else(|| err(self, Some("field"), "missing (a first_seen rule needs it)"))?;
+        let (learn_ms, learn_events) = self.learning.unwrap_or((None, None));
+        Ok(FirstSeen {
+            field,
+            history_ms: self.history_ms.unwrap_or(DEFAULT_HISTORY_MS),
+            learn_ms,
+            learn_events,
+        })
+    }
+
+    /// The dormant condition (history default: a year, never less than the gap).
+    fn dormant(&self) -> Result<Dormant, RuleError> {
+        let gap_ms = self
+            .gap_ms
+            .ok_or_else(|| err(self, Some("gap"), "missing (a dormant rule needs it)"))?;
+        let history_ms = self.history_ms.unwrap_or(DEFAULT_DORMANT_HISTORY_MS);
+        if history_ms <= gap_ms {
+            return Err(err(
+                self,
+                Some("history"),
+                "must be longer than gap (a group forgotten before the gap ends never looks dormant)",
+            ));
+        }
+        Ok(Dormant { gap_ms, history_ms })
     }
 
     /// The threshold condition.

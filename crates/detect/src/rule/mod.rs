@@ -4,7 +4,8 @@
 //! fields). A threshold rule counts them over a sliding window of event time and fires when at
 //! least `count` events, and for each `distinct` condition at least `min` distinct values of a
 //! field (only values seen at most `max_per_value` times counting, when that is set), are in it.
-//! A sequence rule fires when its steps happen in order within a maximum span.
+//! A sequence rule fires when its steps happen in order within a maximum span; a first_seen
+//! rule on a value new for the group; a dormant rule on a group active again after a long gap.
 
 mod duration;
 mod error;
@@ -110,6 +111,33 @@ pub enum Condition {
     Threshold(Threshold),
     /// `type: sequence`: ordered steps within a maximum span.
     Sequence(Sequence),
+    /// `type: first_seen`: a value of a field new for the group.
+    FirstSeen(FirstSeen),
+    /// `type: dormant`: a group active again after a long gap.
+    Dormant(Dormant),
+}
+
+/// A new-value condition: a value of `field` the group has not shown within `history_ms`,
+/// once the group is past its learning gate.
+#[derive(Clone, Debug)]
+pub struct FirstSeen {
+    /// The field whose values are remembered.
+    pub field: Field,
+    /// How long a value is remembered after it was last seen, ms.
+    pub history_ms: i64,
+    /// The gate: the group has been known this long (ms)...
+    pub learn_ms: Option<i64>,
+    /// ...or has shown this many matching events, before a new value alerts.
+    pub learn_events: Option<u64>,
+}
+
+/// A dormancy condition: a matching event more than `gap_ms` after the group's previous one.
+#[derive(Clone, Debug)]
+pub struct Dormant {
+    /// The gap that makes a group dormant, ms.
+    pub gap_ms: i64,
+    /// How long a group is remembered after its last event, ms (at least the gap).
+    pub history_ms: i64,
 }
 
 /// A sliding-window count condition.
@@ -148,7 +176,7 @@ impl Rule {
     pub fn threshold(&self) -> Option<&Threshold> {
         match &self.condition {
             Condition::Threshold(t) => Some(t),
-            Condition::Sequence(_) => None,
+            _ => None,
         }
     }
 
@@ -156,7 +184,7 @@ impl Rule {
     pub fn sequence(&self) -> Option<&Sequence> {
         match &self.condition {
             Condition::Sequence(s) => Some(s),
-            Condition::Threshold(_) => None,
+            _ => None,
         }
     }
 
@@ -165,6 +193,8 @@ impl Rule {
         match &self.condition {
             Condition::Threshold(t) => t.window_ms,
             Condition::Sequence(s) => s.maxspan_ms,
+            Condition::FirstSeen(f) => f.history_ms,
+            Condition::Dormant(d) => d.history_ms,
         }
     }
 }

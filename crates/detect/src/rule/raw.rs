@@ -39,6 +39,18 @@ pub(super) struct RawRule {
     pub steps: Option<Vec<Spanned<RawStep>>>,
     pub maxspan: Option<Spanned<String>>,
     pub cancel_on: Option<Spanned<String>>,
+    pub field: Option<Spanned<String>>,
+    pub history: Option<Spanned<String>>,
+    pub learning: Option<Spanned<RawLearning>>,
+    pub gap: Option<Spanned<String>>,
+}
+
+/// A first_seen rule's learning gate as written.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLearning {
+    pub min_age: Option<Spanned<String>>,
+    pub min_events: Option<u64>,
 }
 
 /// One sequence step as written.
