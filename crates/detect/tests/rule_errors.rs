@@ -199,6 +199,9 @@ fn builtins_load_with_stable_ids() {
             "mfa-fatigue",
             "mfa-fatigue-approved",
             "privilege-grant-after-alert",
+            "refresh-token-reuse",
+            "session-used-after-logoff",
+            "token-used-after-revoke",
             "new-country",
             "dormant-account",
         ]
