@@ -45,7 +45,7 @@ pub const STATE_FILE: &str = "detect.redb";
 const DETECTION_FINDING: u32 = 2004;
 
 /// Entries observed between appends of the alerts they raised.
-const BATCH: u64 = 4096;
+const BATCH: u64 = 16_384;
 
 /// An alert in the log: its seq and the alert.
 #[derive(Clone, Debug)]
