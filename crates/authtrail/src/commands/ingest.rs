@@ -417,8 +417,7 @@ fn open_log(data: &Path) -> Result<Arc<EmbeddedLog>> {
     ensure_initialized(data, None)?;
     // No packing while ingesting: on a busy machine the packer took a fifth of the CPU of a
     // large ingest (and never caught up before the close stopped it anyway). Full segments stay
-    // plain, as segments the packer had not reached did; the next `serve` (or `reindex`) packs
-    // them.
+    // plain, as segments the packer had not reached did, until a `serve` packs them.
     let options = LogOptions {
         pack_bodies: false,
         ..LogOptions::default()
