@@ -102,6 +102,52 @@ fn alerts_are_appended_as_findings_pointing_at_their_evidence() {
     assert_eq!(log.size(), 13);
 }
 
+/// A batch long enough to be read on a second thread, with alert entries of the detector's own
+/// amid it, raises exactly what the engine raises observing the same events one by one.
+#[test]
+fn a_long_batch_read_ahead_raises_what_the_engine_raises() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    let mut d = detector(&log, dir.path());
+    let mut events = Vec::new();
+    for i in 0..400 {
+        let burst = burst(&format!("198.51.{}.{}", i / 200, i % 200), T0 + i * 7 * S);
+        append(&log, &burst);
+        events.extend(burst);
+        if i == 150 {
+            // Alerts appended mid-log: the detector passes over its own entries.
+            d.catch_up().unwrap();
+        }
+    }
+    d.catch_up().unwrap();
+    let mut engine =
+        authtrail_detect::Engine::with_lateness(Rules::builtin().unwrap().into_vec(), 60_000);
+    let mut want = BTreeMap::new();
+    let mut seq = 0;
+    for e in &events {
+        while log.entry(seq).unwrap().header.source == DETECT_SOURCE {
+            seq += 1;
+        }
+        let event = Event::from_value(e.event.clone()).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&event.canonical_bytes()).unwrap();
+        let record = authtrail_store::query::Record {
+            seq,
+            source: "sshd",
+            event: &value,
+        };
+        for a in engine.observe(&record) {
+            want.insert(a.uid.clone(), a.rule_id.clone());
+        }
+        seq += 1;
+    }
+    let got: BTreeMap<String, String> = alert_entries(&log)
+        .into_iter()
+        .map(|(uid, (_, rule, _))| (uid, rule))
+        .collect();
+    assert!(want.len() > 400, "{} alerts", want.len());
+    assert_eq!(got, want);
+}
+
 #[test]
 fn a_restart_keeps_the_windows_and_raises_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -85,6 +85,9 @@ pub(crate) struct Shared {
     grown: (Mutex<()>, Condvar),
     /// Held while a checkpoint is signed and written, so publishers never interleave.
     publishing: Mutex<()>,
+    /// The search index, which the writer feeds each group's keys before the group counts as
+    /// durable, so the indexer never reads back and parses an entry whose keys are on their way.
+    pub(crate) index: OnceLock<Arc<Index>>,
 }
 
 impl Shared {
@@ -160,6 +163,7 @@ impl EmbeddedLog {
             wake: (Mutex::new(false), Condvar::new()),
             grown: (Mutex::new(()), Condvar::new()),
             publishing: Mutex::new(()),
+            index: OnceLock::new(),
         });
         if recovered.size
             > shared
@@ -194,6 +198,10 @@ impl EmbeddedLog {
         } else {
             None
         };
+        if let Some(index) = &index {
+            // Before any append can be made: the log is not returned yet.
+            let _ = shared.index.set(index.clone());
+        }
         let indexer = match &index {
             Some(index) => {
                 let (shared, index, stop) = (shared.clone(), index.clone(), stop.clone());
@@ -255,13 +263,11 @@ impl EmbeddedLog {
         sender
             .send(AppendRequest { entries, reply })
             .map_err(|_| StoreError::Closed)?;
-        // The entries come back with the answer, so this thread, not the writer, frees them.
+        // The entries come back with the answer, so this thread, not the writer, frees them
+        // (the writer has fed their index keys to the index).
         let (result, entries) = answer.recv().map_err(|_| StoreError::Closed)?;
-        let seqs = result?;
-        if let Some(index) = &self.index {
-            index.feed(seqs.start, entries.into_iter().map(|e| e.index_keys));
-        }
-        Ok(seqs)
+        drop(entries);
+        result
     }
 
     /// Number of durable (acknowledged) entries.

@@ -167,6 +167,17 @@ impl Writer {
                 .unwrap_or_else(|_| Err(StoreError::Poisoned("sync thread panicked".into())))?;
             slots_synced
         })?;
+        // The index keys go to the index before the entries count as durable: the indexer only
+        // reads entries below the durable size, so it finds their keys fed and parses nothing.
+        if let Some(index) = self.shared.index.get() {
+            index.feed(
+                self.next_seq,
+                group
+                    .iter_mut()
+                    .flat_map(|r| r.entries.iter_mut())
+                    .map(|e| e.index_keys.take()),
+            );
+        }
         self.next_seq = seq;
         self.segment_len = seg_len;
         self.shared.durable.store(seq, Ordering::Release);

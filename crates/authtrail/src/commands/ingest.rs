@@ -415,7 +415,14 @@ fn append(log: &EmbeddedLog, batch: PreparedBatch) -> Result<std::ops::Range<u64
 
 fn open_log(data: &Path) -> Result<Arc<EmbeddedLog>> {
     ensure_initialized(data, None)?;
-    let log = EmbeddedLog::open(data, LogOptions::default()).map_err(|e| match e {
+    // No packing while ingesting: on a busy machine the packer took a fifth of the CPU of a
+    // large ingest (and never caught up before the close stopped it anyway). Full segments stay
+    // plain, as segments the packer had not reached did, until a `serve` packs them.
+    let options = LogOptions {
+        pack_bodies: false,
+        ..LogOptions::default()
+    };
+    let log = EmbeddedLog::open(data, options).map_err(|e| match e {
         StoreError::Locked(_) => anyhow::anyhow!(
             "{e}: is `authtrail serve` running on it? POST to its /v1/events or /v1/raw instead"
         ),

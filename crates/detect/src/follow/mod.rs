@@ -12,10 +12,13 @@
 //! The detector does not observe its own alerts: entries from [`DETECT_SOURCE`] are skipped.
 
 mod error;
+mod pruned;
 mod running;
 mod saved;
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,7 +45,7 @@ pub const STATE_FILE: &str = "detect.redb";
 const DETECTION_FINDING: u32 = 2004;
 
 /// Entries observed between appends of the alerts they raised.
-const BATCH: u64 = 4096;
+const BATCH: u64 = 16_384;
 
 /// An alert in the log: its seq and the alert.
 #[derive(Clone, Debug)]
@@ -150,27 +153,60 @@ impl Detector {
 
     /// Observes up to one batch of committed entries not yet observed and appends the alerts
     /// they raise; answers those alerts with their seqs (empty when there was nothing new).
+    ///
+    /// A long batch is read back and parsed on a second thread, a chunk ahead of the engine:
+    /// reading and parsing took about two thirds of the detector's time, the engine the rest.
     pub fn step(&mut self) -> Result<Vec<Appended>, FollowError> {
-        let end = self.log.size().min(self.next + BATCH);
+        let start = self.next;
+        let end = self.log.size().min(start + BATCH);
         let mut raised = Vec::new();
-        for seq in self.next..end {
-            let entry = self.log.entry(seq)?;
-            if entry.header.source == DETECT_SOURCE {
-                continue;
+        let engine = &mut self.engine;
+        let mut observe = |batch: Vec<ReadBack>| {
+            for entry in &batch {
+                let record = Record {
+                    seq: entry.seq,
+                    source: &entry.source,
+                    event: &entry.event,
+                };
+                raised.extend(engine.observe(&record));
             }
-            let event: serde_json::Value = match serde_json::from_slice(&entry.body.event) {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::warn!(seq, error = %e, "entry's event is not JSON; not observed");
-                    continue;
-                }
-            };
-            let record = Record {
-                seq,
-                source: &entry.header.source,
-                event: &event,
-            };
-            raised.extend(self.engine.observe(&record));
+            batch
+        };
+        if end - start < PIPELINE_MIN {
+            observe(read_back(&self.log, start..end)?);
+        } else {
+            let log = &self.log;
+            std::thread::scope(|scope| -> Result<(), FollowError> {
+                let (batches, parsed) = mpsc::sync_channel(2);
+                // The engine hands observed chunks back, to be freed off its thread.
+                let (spent, to_free) = mpsc::channel::<Vec<ReadBack>>();
+                let reader = std::thread::Builder::new()
+                    .name("authtrail-detect-read".into())
+                    .spawn_scoped(scope, move || {
+                        let mut at = start;
+                        while at < end {
+                            let to = end.min(at + READ_CHUNK);
+                            let batch = read_back(log, at..to);
+                            let failed = batch.is_err();
+                            if batches.send(batch).is_err() || failed {
+                                break;
+                            }
+                            while let Ok(done) = to_free.try_recv() {
+                                drop(done);
+                            }
+                            at = to;
+                        }
+                    })
+                    .map_err(|e| FollowError::Thread(format!("starting the reader: {e}")))?;
+                let observed = parsed.into_iter().try_for_each(|batch| {
+                    let _ = spent.send(observe(batch?));
+                    Ok(())
+                });
+                reader
+                    .join()
+                    .map_err(|_| FollowError::Thread("the reader panicked".into()))?;
+                observed
+            })?;
         }
         let mut out = Vec::with_capacity(raised.len());
         let mut fresh = Vec::new();
@@ -232,6 +268,41 @@ impl Detector {
     pub fn state_db(&self) -> Arc<StateDb> {
         self.state.clone()
     }
+}
+
+/// Entries read back and parsed per hand-over from the reading thread to the engine.
+const READ_CHUNK: u64 = 512;
+
+/// Batches shorter than this are read on the detector's own thread (a thread is not worth
+/// starting for a few entries, as when following a live log).
+const PIPELINE_MIN: u64 = 2 * READ_CHUNK;
+
+/// An entry to observe: its seq, its source and its event's JSON.
+struct ReadBack {
+    seq: u64,
+    source: String,
+    event: serde_json::Value,
+}
+
+/// The entries of `range` to observe, read back and parsed: the detector's own alerts are
+/// skipped, and so is an event that is not JSON (with a warning).
+fn read_back(log: &EmbeddedLog, range: Range<u64>) -> Result<Vec<ReadBack>, FollowError> {
+    let mut out = Vec::with_capacity((range.end - range.start) as usize);
+    for seq in range {
+        let entry = log.entry(seq)?;
+        if entry.header.source == DETECT_SOURCE {
+            continue;
+        }
+        match pruned::parse(&entry.body.event) {
+            Ok(event) => out.push(ReadBack {
+                seq,
+                source: entry.header.source,
+                event,
+            }),
+            Err(e) => tracing::warn!(seq, error = %e, "entry's event is not JSON; not observed"),
+        }
+    }
+    Ok(out)
 }
 
 /// The uid of a Detection Finding entry's event.

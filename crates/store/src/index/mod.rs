@@ -41,7 +41,7 @@ pub type ReadEntry<'a> = &'a dyn Fn(u64) -> Result<StoredEntry>;
 const BATCH: u64 = 1024;
 
 /// Most entries' keys waiting in the feed; past this, appended entries are read back instead.
-const FEED_MAX: usize = 32_768;
+const FEED_MAX: usize = 131_072;
 
 /// The index of one data directory.
 pub struct Index {
