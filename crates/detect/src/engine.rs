@@ -85,6 +85,8 @@ struct Plan {
     steps: Vec<usize>,
     /// The sequence's `cancel_on`.
     cancel: Option<usize>,
+    /// Where its `group_by` is in the engine's list of distinct ones.
+    key_slot: usize,
 }
 
 /// The streaming detection engine over a fixed set of rules.
@@ -95,6 +97,8 @@ pub struct Engine {
     filters: Vec<Query>,
     /// Per rule: where its filters are in `filters`.
     plans: Vec<Plan>,
+    /// How many distinct `group_by` lists the rules have (each key is read once per event).
+    key_slots: usize,
     /// Per rule: its groups.
     groups: Vec<Groups>,
     lateness_ms: i64,
@@ -120,9 +124,20 @@ impl Engine {
                 filters.len() - 1
             }
         };
+        let mut group_bys: Vec<&[Field]> = Vec::new();
         let plans = rules
             .iter()
             .map(|rule| {
+                let key_slot = match group_bys
+                    .iter()
+                    .position(|g| *g == rule.group_by.as_slice())
+                {
+                    Some(i) => i,
+                    None => {
+                        group_bys.push(&rule.group_by);
+                        group_bys.len() - 1
+                    }
+                };
                 let filter = index(&rule.filter);
                 let (steps, cancel) = match &rule.condition {
                     Condition::Sequence(s) => (
@@ -135,13 +150,16 @@ impl Engine {
                     filter,
                     steps,
                     cancel,
+                    key_slot,
                 }
             })
             .collect();
+        let key_slots = group_bys.len();
         Engine {
             rules,
             filters,
             plans,
+            key_slots,
             groups,
             lateness_ms: lateness_ms.max(0),
             watermark: None,
@@ -235,6 +253,8 @@ impl Engine {
             self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
         }
         let mut alerts = Vec::new();
+        // Each distinct group key is read once per event, when a rule first needs it.
+        let mut keys: Vec<Option<Option<Key>>> = vec![None; self.key_slots];
         for ((rule, groups), plan) in self.rules.iter().zip(&mut self.groups).zip(&self.plans) {
             if !hit(plan.filter) {
                 continue;
@@ -244,7 +264,10 @@ impl Engine {
             if !steps.is_empty() && !cancel && !steps.contains(&true) {
                 continue;
             }
-            let Some(key) = group_key(rule, record) else {
+            let Some(slot) = keys.get_mut(plan.key_slot) else {
+                continue;
+            };
+            let Some(key) = slot.get_or_insert_with(|| group_key(rule, record)) else {
                 continue;
             };
             let alert = match (&rule.condition, groups) {
@@ -254,9 +277,14 @@ impl Engine {
                         .iter()
                         .map(|d| value_of(d.field, record).map(Arc::from))
                         .collect();
-                    let window = groups
-                        .entry(key.clone())
-                        .or_insert_with(|| GroupWindow::new(th));
+                    // A lookup before an insert: most events join a group that exists, and the
+                    // key is cloned only for a new one.
+                    if !groups.contains_key(key) {
+                        groups.insert(key.clone(), GroupWindow::new(th));
+                    }
+                    let Some(window) = groups.get_mut(key) else {
+                        continue;
+                    };
                     let t = effective_time(time, window.newest(), self.watermark, self.lateness_ms);
                     window.touched = self.observed;
                     let entry = Entry {
@@ -266,7 +294,7 @@ impl Engine {
                     };
                     let fired = window.observe(th, rule.suppress_ms, entry, EVIDENCE_CAP);
                     window.trim(th.window_ms, self.lateness_ms);
-                    fired.map(|s| make_alert(rule, &key, s))
+                    fired.map(|s| make_alert(rule, key, s))
                 }
                 (Condition::Sequence(sq), Groups::Sequence(groups)) => {
                     let group = groups
@@ -281,7 +309,7 @@ impl Engine {
                     };
                     group
                         .observe(sq, rule.suppress_ms, &steps, cancel, hit)
-                        .map(|c| sequence_alert(rule, &key, c))
+                        .map(|c| sequence_alert(rule, key, c))
                 }
                 (Condition::FirstSeen(fs), Groups::FirstSeen(groups)) => {
                     let t = time.or(self.watermark).unwrap_or(0);
@@ -292,7 +320,7 @@ impl Engine {
                     let value = value_of(fs.field, record);
                     group
                         .observe(fs, rule.suppress_ms, t, value)
-                        .map(|n| new_value_alert(rule, &key, record.seq, t, n))
+                        .map(|n| new_value_alert(rule, key, record.seq, t, n))
                 }
                 (Condition::Dormant(d), Groups::Dormant(groups)) => {
                     let t = time.or(self.watermark).unwrap_or(0);
@@ -302,7 +330,7 @@ impl Engine {
                     group.touched = self.observed;
                     group
                         .observe(d, rule.suppress_ms, t)
-                        .map(|previous| dormant_alert(rule, &key, record.seq, t, previous))
+                        .map(|previous| dormant_alert(rule, key, record.seq, t, previous))
                 }
                 // Groups are made for their rule's type.
                 _ => None,
