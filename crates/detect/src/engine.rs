@@ -255,6 +255,8 @@ impl Engine {
         let mut alerts = Vec::new();
         // Each distinct group key is read once per event, when a rule first needs it.
         let mut keys: Vec<Option<Option<Key>>> = vec![None; self.key_slots];
+        // Likewise each distinct condition's field value (rules often count the same field).
+        let mut distinct_values: Vec<(Field, Option<Arc<str>>)> = Vec::new();
         for ((rule, groups), plan) in self.rules.iter().zip(&mut self.groups).zip(&self.plans) {
             if !hit(plan.filter) {
                 continue;
@@ -275,7 +277,7 @@ impl Engine {
                     let values = th
                         .distinct
                         .iter()
-                        .map(|d| value_of(d.field, record).map(Arc::from))
+                        .map(|d| cached_value(&mut distinct_values, d.field, record))
                         .collect();
                     // A lookup before an insert: most events join a group that exists, and the
                     // key is cloned only for a new one.
@@ -395,6 +397,20 @@ fn value_of(field: Field, record: &Record<'_>) -> Option<String> {
         .next()
         .filter(|v| !v.is_empty() && v != UNKNOWN_NAME)
         .map(|v| v.into_owned())
+}
+
+/// A field's value (as [`value_of`]), read once per event and shared.
+fn cached_value(
+    cache: &mut Vec<(Field, Option<Arc<str>>)>,
+    field: Field,
+    record: &Record<'_>,
+) -> Option<Arc<str>> {
+    if let Some((_, v)) = cache.iter().find(|(f, _)| *f == field) {
+        return v.clone();
+    }
+    let v: Option<Arc<str>> = value_of(field, record).map(Arc::from);
+    cache.push((field, v.clone()));
+    v
 }
 
 /// The uid of the alert a fed-back record carries.
