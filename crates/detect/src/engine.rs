@@ -258,10 +258,16 @@ impl Engine {
         // Likewise each distinct condition's field value (rules often count the same field).
         let mut distinct_values: Vec<(Field, Option<Arc<str>>)> = Vec::new();
         for ((rule, groups), plan) in self.rules.iter().zip(&mut self.groups).zip(&self.plans) {
-            if !hit(plan.filter) {
+            if !hit(plan.filter) || rule.sigma.as_ref().is_some_and(|m| !m.matches(record)) {
                 continue;
             }
-            let steps: Vec<bool> = plan.steps.iter().map(|i| hit(*i)).collect();
+            let step_sigma = rule.sequence().map(|s| s.steps.as_slice()).unwrap_or(&[]);
+            let steps: Vec<bool> = plan
+                .steps
+                .iter()
+                .zip(step_sigma)
+                .map(|(i, step)| hit(*i) && step.sigma.as_ref().is_none_or(|m| m.matches(record)))
+                .collect();
             let cancel = plan.cancel.is_some_and(hit);
             if !steps.is_empty() && !cancel && !steps.contains(&true) {
                 continue;

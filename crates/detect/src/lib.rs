@@ -17,6 +17,7 @@ pub mod listing;
 pub mod output;
 pub mod rule;
 mod sequence;
+pub mod sigma;
 pub mod state;
 mod window;
 

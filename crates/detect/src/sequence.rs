@@ -215,6 +215,7 @@ mod tests {
                 .map(|c| Step {
                     filter: Query::default(),
                     count: *c,
+                    sigma: None,
                 })
                 .collect(),
             maxspan_ms: span,

@@ -122,6 +122,24 @@ pub struct RunState {
 
 /// What a rule's stored state means: its type, filters, group fields and distinct fields.
 pub fn fingerprint(rule: &Rule) -> String {
+    let base = fingerprint_query(rule);
+    let mut sigma: Vec<String> = rule.sigma.iter().map(|m| m.fingerprint()).collect();
+    if let Some(sq) = rule.sequence() {
+        sigma.extend(
+            sq.steps
+                .iter()
+                .flat_map(|s| s.sigma.iter().map(|m| m.fingerprint())),
+        );
+    }
+    if sigma.is_empty() {
+        base
+    } else {
+        format!("{base} | sigma {}", sigma.join(","))
+    }
+}
+
+/// The fingerprint of a rule's query-language parts.
+fn fingerprint_query(rule: &Rule) -> String {
     let group: Vec<&str> = rule.group_by.iter().map(|f| f.name()).collect();
     match &rule.condition {
         Condition::Threshold(th) => {

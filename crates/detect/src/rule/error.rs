@@ -9,7 +9,8 @@ pub struct RuleError {
     pub file: String,
     /// 1-based line, when known.
     pub line: Option<u32>,
-    /// The rule's id, when the problem is inside a rule whose id is known.
+    /// The rule's id, when the problem is inside a rule whose id is known (for a Sigma rule,
+    /// `sigma rule "TITLE"`, printed as is).
     pub rule: Option<String>,
     /// The rule key at fault (`window`, `group_by`, `distinct.field`), when known.
     pub field: Option<String>,
@@ -24,8 +25,10 @@ impl fmt::Display for RuleError {
             write!(f, ":{line}")?;
         }
         f.write_str(": ")?;
-        if let Some(rule) = &self.rule {
-            write!(f, "rule {rule:?}: ")?;
+        match &self.rule {
+            Some(rule) if rule.starts_with("sigma rule ") => write!(f, "{rule}: ")?,
+            Some(rule) => write!(f, "rule {rule:?}: ")?,
+            None => {}
         }
         if let Some(field) = &self.field {
             write!(f, "{field}: ")?;

@@ -178,6 +178,23 @@ impl Rules {
         self.rules.is_empty()
     }
 
+    /// These rules followed by compiled Sigma rules; an id already loaded is refused.
+    pub fn with_sigma(mut self, extra: Vec<crate::sigma::Compiled>) -> Result<Rules, RuleError> {
+        for c in extra {
+            if self.get(&c.rule.id).is_some() {
+                return Err(RuleError {
+                    file: c.file,
+                    line: Some(c.line),
+                    rule: Some(format!("sigma rule {:?}", c.rule.title)),
+                    field: Some("id".into()),
+                    message: format!("a rule with id {:?} is already loaded", c.rule.id),
+                });
+            }
+            self.rules.push(c.rule);
+        }
+        Ok(self)
+    }
+
     /// The rules, for the engine.
     pub fn into_vec(self) -> Vec<Rule> {
         self.rules
@@ -377,6 +394,7 @@ fn check_step(p: &Partial, step: &Spanned<RawStep>) -> Result<Step, RuleError> {
     Ok(Step {
         filter,
         count: step.value.count.unwrap_or(1),
+        sigma: None,
     })
 }
 
@@ -504,6 +522,7 @@ impl Partial {
             group_by: self.group_by.clone().unwrap_or_default(),
             suppress_ms: self.suppress_ms.unwrap_or(suppress_default),
             condition,
+            sigma: None,
             id: self.id,
         })
     }

@@ -7,13 +7,17 @@
 //! A sequence rule fires when its steps happen in order within a maximum span; a first_seen
 //! rule on a value new for the group; a dormant rule on a group active again after a long gap.
 
-mod duration;
+pub(crate) mod duration;
 mod error;
 mod load;
 mod raw;
 
+use std::sync::Arc;
+
 use authtrail_store::query::{Field, Query};
 use serde::Deserialize;
+
+use crate::sigma::Matcher;
 
 pub use error::RuleError;
 pub use load::{Rules, BUILTIN_FILE, BUILTIN_YAML};
@@ -102,6 +106,8 @@ pub struct Rule {
     pub suppress_ms: i64,
     /// What makes the rule fire.
     pub condition: Condition,
+    /// A Sigma detection every event must also match (after `filter`), for Sigma rules.
+    pub sigma: Option<Arc<Matcher>>,
 }
 
 /// What makes a rule fire, by rule `type`.
@@ -169,6 +175,8 @@ pub struct Step {
     pub filter: Query,
     /// How many such events complete the step.
     pub count: u64,
+    /// A Sigma detection the step's events must also match, for Sigma correlations.
+    pub sigma: Option<Arc<Matcher>>,
 }
 
 impl Rule {
