@@ -280,7 +280,10 @@ mod tests {
         assert!(!g("a?c", "ac"));
         assert!(g("a\\*c", "a*c"));
         assert!(!g("a\\*c", "abc"));
-        assert!(g("C:\\Windows\\*", "c:\\windows\\system32"));
+        // Sigma: `\*` is a literal star; `\\*` a backslash, then the wildcard.
+        assert!(g("C:\\Windows\\\\*", "c:\\windows\\system32"));
+        assert!(!g("C:\\Windows\\*", "c:\\windows\\system32"));
+        assert!(g("C:\\Windows\\*", "c:\\windows*"));
         assert!(g("*", ""));
         assert!(!g("", "x"));
     }
