@@ -48,6 +48,12 @@ impl Alert {
                 "evidence_truncated": (self.evidence.len() as u64) < self.evidence_total,
             },
         });
+        for (key, value) in &self.details {
+            // The common keys stay as they are.
+            if evidence["data"].get(key).is_none() {
+                evidence["data"][key] = value.clone();
+            }
+        }
         if !self.related_alerts.is_empty() {
             evidence["data"]["alerts"] = json!(self.related_alerts);
         }

@@ -133,6 +133,7 @@ mod tests {
             evidence: vec![7],
             evidence_total: 1,
             related_alerts: Vec::new(),
+            details: serde_json::Map::new(),
         }
     }
 

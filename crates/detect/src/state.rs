@@ -12,9 +12,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::change::{ChangeGroup, Seen};
 use crate::engine::{Engine, Groups};
 use crate::rule::{Condition, Rule, Sequence, Threshold};
 use crate::sequence::{Hit, Run, SequenceGroup};
+use crate::velocity::{Fix, VelocityGroup};
 use crate::window::{Entry, GroupWindow};
 
 /// Everything the engine holds, in a form serde can store.
@@ -40,6 +42,72 @@ pub struct RuleState {
     /// A sequence rule's runs, by group key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sequences: Vec<SequenceState>,
+    /// A velocity rule's last places, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub velocity: Vec<VelocityState>,
+    /// A change rule's first events, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeState>,
+}
+
+/// One velocity group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VelocityState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// The group's newest event time.
+    pub newest: Option<i64>,
+    /// The time of the last alert's later event.
+    pub last_fired: Option<i64>,
+    /// The last placed event.
+    pub last: Option<FixState>,
+}
+
+/// A placed event as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixState {
+    /// Event time, ms.
+    pub t: i64,
+    /// The entry's seq.
+    pub seq: u64,
+    /// Latitude, millionths of a degree.
+    pub lat_e6: i64,
+    /// Longitude, millionths of a degree.
+    pub long_e6: i64,
+    /// ISO country code.
+    pub country: Option<String>,
+    /// Source address.
+    pub ip: Option<String>,
+}
+
+/// One change group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// The group's newest event time.
+    pub newest: Option<i64>,
+    /// The time of the last alert's event.
+    pub last_fired: Option<i64>,
+    /// The group's first event as compared.
+    pub first: Option<SeenState>,
+}
+
+/// A change group's first event as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenState {
+    /// Event time, ms.
+    pub t: i64,
+    /// The entry's seq.
+    pub seq: u64,
+    /// Source AS number.
+    pub asn: Option<u32>,
+    /// Source country.
+    pub country: Option<String>,
+    /// User-agent family.
+    pub user_agent: Option<String>,
+    /// Source address.
+    pub ip: Option<String>,
 }
 
 /// One group's window.
@@ -112,6 +180,20 @@ pub fn fingerprint(rule: &Rule) -> String {
                 cancel.unwrap_or_default()
             )
         }
+        Condition::Velocity(_) => {
+            format!(
+                "velocity | filter {} | group {}",
+                rule.filter,
+                group.join(",")
+            )
+        }
+        Condition::Change(_) => {
+            format!(
+                "change | filter {} | group {}",
+                rule.filter,
+                group.join(",")
+            )
+        }
     }
 }
 
@@ -124,6 +206,7 @@ impl Engine {
             .zip(self.groups())
             .map(|(rule, groups)| {
                 let (mut windows, mut sequences) = (Vec::new(), Vec::new());
+                let (mut velocity, mut changes) = (Vec::new(), Vec::new());
                 match groups {
                     Groups::Threshold(g) => {
                         windows = g.iter().map(|(k, w)| window_state(k, w)).collect();
@@ -131,15 +214,25 @@ impl Engine {
                     Groups::Sequence(g) => {
                         sequences = g.iter().map(|(k, s)| sequence_state(k, s)).collect();
                     }
+                    Groups::Velocity(g) => {
+                        velocity = g.iter().map(|(k, v)| velocity_state(k, v)).collect();
+                    }
+                    Groups::Change(g) => {
+                        changes = g.iter().map(|(k, c)| change_state(k, c)).collect();
+                    }
                 }
                 // A stable order, so the same state is stored as the same bytes.
                 windows.sort_by(|a: &GroupState, b| a.key.cmp(&b.key));
                 sequences.sort_by(|a: &SequenceState, b| a.key.cmp(&b.key));
+                velocity.sort_by(|a: &VelocityState, b| a.key.cmp(&b.key));
+                changes.sort_by(|a: &ChangeState, b| a.key.cmp(&b.key));
                 RuleState {
                     id: rule.id.clone(),
                     fingerprint: fingerprint(rule),
                     groups: windows,
                     sequences,
+                    velocity,
+                    changes,
                 }
             })
             .collect();
@@ -175,6 +268,16 @@ impl Engine {
                     (Condition::Sequence(sq), Groups::Sequence(g)) => {
                         for q in &s.sequences {
                             g.insert(q.key.clone().into_boxed_slice(), sequence_of(sq, q));
+                        }
+                    }
+                    (Condition::Velocity(_), Groups::Velocity(g)) => {
+                        for v in &s.velocity {
+                            g.insert(v.key.clone().into_boxed_slice(), velocity_of(v));
+                        }
+                    }
+                    (Condition::Change(_), Groups::Change(g)) => {
+                        for c in &s.changes {
+                            g.insert(c.key.clone().into_boxed_slice(), change_of(c));
                         }
                     }
                     _ => {}
@@ -258,4 +361,71 @@ fn sequence_of(rule: &Sequence, s: &SequenceState) -> SequenceGroup {
         });
     }
     g
+}
+
+/// A velocity group as stored.
+fn velocity_state(key: &[String], g: &VelocityGroup) -> VelocityState {
+    VelocityState {
+        key: key.to_vec(),
+        newest: g.newest,
+        last_fired: g.last_fired,
+        last: g.last.as_ref().map(|f| FixState {
+            t: f.t,
+            seq: f.seq,
+            lat_e6: f.coords.0,
+            long_e6: f.coords.1,
+            country: f.country.clone(),
+            ip: f.ip.clone(),
+        }),
+    }
+}
+
+/// The velocity group a stored one describes.
+fn velocity_of(s: &VelocityState) -> VelocityGroup {
+    VelocityGroup {
+        last: s.last.as_ref().map(|f| Fix {
+            t: f.t,
+            seq: f.seq,
+            coords: (f.lat_e6, f.long_e6),
+            country: f.country.clone(),
+            ip: f.ip.clone(),
+        }),
+        newest: s.newest,
+        last_fired: s.last_fired,
+        touched: 0,
+    }
+}
+
+/// A change group as stored.
+fn change_state(key: &[String], g: &ChangeGroup) -> ChangeState {
+    ChangeState {
+        key: key.to_vec(),
+        newest: g.newest,
+        last_fired: g.last_fired,
+        first: g.first.as_ref().map(|f| SeenState {
+            t: f.t,
+            seq: f.seq,
+            asn: f.asn,
+            country: f.country.clone(),
+            user_agent: f.user_agent.clone(),
+            ip: f.ip.clone(),
+        }),
+    }
+}
+
+/// The change group a stored one describes.
+fn change_of(s: &ChangeState) -> ChangeGroup {
+    ChangeGroup {
+        first: s.first.as_ref().map(|f| Seen {
+            t: f.t,
+            seq: f.seq,
+            asn: f.asn,
+            country: f.country.clone(),
+            user_agent: f.user_agent.clone(),
+            ip: f.ip.clone(),
+        }),
+        newest: s.newest,
+        last_fired: s.last_fired,
+        touched: 0,
+    }
 }

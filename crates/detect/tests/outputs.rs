@@ -52,6 +52,7 @@ fn alert_for(field: &str, value: &str, i: i64) -> Alert {
         evidence: vec![1, 2, 3],
         evidence_total: 12,
         related_alerts: Vec::new(),
+        details: serde_json::Map::new(),
     }
 }
 

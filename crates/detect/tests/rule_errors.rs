@@ -199,6 +199,9 @@ fn builtins_load_with_stable_ids() {
             "mfa-fatigue",
             "mfa-fatigue-approved",
             "privilege-grant-after-alert",
+            "impossible-travel",
+            "session-hijack",
+            "token-hijack",
         ]
     );
 }

@@ -101,7 +101,8 @@ impl Detector {
         let size = self.log.size();
         let next = saved.next_seq.min(size);
         let rules = self.engine.rules().to_vec();
-        self.engine = Engine::restore(rules, self.lateness_ms, &saved.engine);
+        let geo = self.engine.geo().cloned();
+        self.engine = Engine::restore(rules, self.lateness_ms, &saved.engine).with_geo(geo);
         self.replayed.clear();
         for seq in next..size {
             let entry = self.log.entry(seq)?;
@@ -145,7 +146,14 @@ impl Detector {
     /// Runs `rules` from now on; windows of rules whose meaning did not change are kept.
     pub fn set_rules(&mut self, rules: Rules) {
         let state = self.engine.state();
-        self.engine = Engine::restore(rules.into_vec(), self.lateness_ms, &state);
+        let geo = self.engine.geo().cloned();
+        self.engine = Engine::restore(rules.into_vec(), self.lateness_ms, &state).with_geo(geo);
+    }
+
+    /// Looks event sources up in `geo` from now on (velocity and change rules); kept across
+    /// rule reloads and resumes.
+    pub fn set_geo(&mut self, geo: Option<Arc<crate::geo::GeoIp>>) {
+        self.engine.set_geo(geo);
     }
 
     /// Observes up to one batch of committed entries not yet observed and appends the alerts

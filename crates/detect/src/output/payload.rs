@@ -118,6 +118,7 @@ pub(crate) mod tests {
             evidence: vec![1, 2, 3],
             evidence_total: 12,
             related_alerts: Vec::new(),
+            details: serde_json::Map::new(),
         };
         Delivery {
             seq: 42,

@@ -7,7 +7,19 @@ use authtrail_store::query::{suggestions, Field, Query};
 use serde_saphyr::Spanned;
 
 use super::raw::{IdsFile, RawDistinct, RawFile, RawRule, RawStep};
-use super::{duration, Condition, Distinct, Rule, RuleError, Sequence, Severity, Step, Threshold};
+use super::{
+    duration, Change, Condition, Distinct, Rule, RuleError, Sequence, Severity, Step, Threshold,
+    Velocity, Watch,
+};
+
+/// A velocity rule's `min_distance_km` when not given.
+const DEFAULT_MIN_DISTANCE_KM: f64 = 500.0;
+/// A velocity rule's `max_speed_kmh` when not given.
+const DEFAULT_MAX_SPEED_KMH: f64 = 900.0;
+/// A velocity rule's `suppress` when not given: 1 h.
+const DEFAULT_VELOCITY_SUPPRESS_MS: i64 = 3_600_000;
+/// A change rule's `expire` when not given: 24 h.
+const DEFAULT_EXPIRE_MS: i64 = 86_400_000;
 
 /// The name the built-in rules go by in errors.
 pub const BUILTIN_FILE: &str = "builtin.yaml";
@@ -41,6 +53,12 @@ struct Partial {
     steps: Option<Vec<Step>>,
     maxspan_ms: Option<i64>,
     cancel_on: Option<Query>,
+    min_distance_km: Option<f64>,
+    max_speed_kmh: Option<f64>,
+    allow_asns: Option<Vec<u32>>,
+    allow_networks: Option<Vec<ipnet::IpNet>>,
+    watch: Option<Vec<Watch>>,
+    expire_ms: Option<i64>,
 }
 
 /// A rule's `type`.
@@ -48,20 +66,29 @@ struct Partial {
 enum Kind {
     Threshold,
     Sequence,
+    Velocity,
+    Change,
 }
 
 impl Kind {
     /// The types a rule may have, as written.
-    const NAMES: &'static str = "threshold, sequence";
+    const NAMES: &'static str = "threshold, sequence, velocity, change";
 
     /// Every type.
-    const ALL: [Kind; 2] = [Kind::Threshold, Kind::Sequence];
+    const ALL: [Kind; 4] = [
+        Kind::Threshold,
+        Kind::Sequence,
+        Kind::Velocity,
+        Kind::Change,
+    ];
 
     /// The type's name as written.
     fn name(self) -> &'static str {
         match self {
             Kind::Threshold => "threshold",
             Kind::Sequence => "sequence",
+            Kind::Velocity => "velocity",
+            Kind::Change => "change",
         }
     }
 
@@ -69,6 +96,8 @@ impl Kind {
         match name {
             "threshold" => Some(Kind::Threshold),
             "sequence" => Some(Kind::Sequence),
+            "velocity" => Some(Kind::Velocity),
+            "change" => Some(Kind::Change),
             _ => None,
         }
     }
@@ -78,6 +107,13 @@ impl Kind {
         match self {
             Kind::Threshold => &["window", "count", "distinct"],
             Kind::Sequence => &["steps", "maxspan", "cancel_on"],
+            Kind::Velocity => &[
+                "min_distance_km",
+                "max_speed_kmh",
+                "allow_asns",
+                "allow_networks",
+            ],
+            Kind::Change => &["watch", "expire"],
         }
     }
 }
@@ -207,6 +243,9 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
         severity: raw.severity,
         description: raw.description,
         count: raw.count,
+        min_distance_km: raw.min_distance_km,
+        max_speed_kmh: raw.max_speed_kmh,
+        allow_asns: raw.allow_asns.clone(),
         ..Partial::default()
     };
     if p.id.trim().is_empty() {
@@ -259,6 +298,54 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
     }
     if let Some(c) = &raw.cancel_on {
         p.cancel_on = Some(check_query(&p, c, "cancel_on")?);
+    }
+    if p.min_distance_km.is_some_and(|d| !d.is_finite() || d < 0.0) {
+        return Err(err(
+            &p,
+            Some("min_distance_km"),
+            "must be a number of km, 0 or more",
+        ));
+    }
+    if p.max_speed_kmh.is_some_and(|v| !v.is_finite() || v <= 0.0) {
+        return Err(err(
+            &p,
+            Some("max_speed_kmh"),
+            "must be a speed in km/h, more than 0",
+        ));
+    }
+    if let Some(nets) = &raw.allow_networks {
+        let checked: Result<Vec<ipnet::IpNet>, RuleError> =
+            nets.iter().map(|n| check_network(&p, n)).collect();
+        p.allow_networks = Some(checked?);
+    }
+    if let Some(watch) = &raw.watch {
+        if watch.is_empty() {
+            return Err(err(
+                &p,
+                Some("watch"),
+                "an empty list (give asn, country, user_agent or several)",
+            ));
+        }
+        let checked: Result<Vec<Watch>, RuleError> = watch
+            .iter()
+            .map(|w| {
+                Watch::parse(&w.value).ok_or_else(|| {
+                    err_at(
+                        &p,
+                        w,
+                        "watch",
+                        format!(
+                            "unknown attribute {:?}; valid: asn, country, user_agent",
+                            w.value
+                        ),
+                    )
+                })
+            })
+            .collect();
+        p.watch = Some(checked?);
+    }
+    if let Some(e) = &raw.expire {
+        p.expire_ms = Some(check_duration(&p, e, "expire")?);
     }
     if p.count == Some(0) {
         return Err(err(&p, Some("count"), "must be at least 1"));
@@ -326,6 +413,25 @@ fn check_step(p: &Partial, step: &Spanned<RawStep>) -> Result<Step, RuleError> {
         filter,
         count: step.value.count.unwrap_or(1),
     })
+}
+
+/// One `allow_networks` entry: a CIDR network, or one address.
+fn check_network(p: &Partial, net: &Spanned<String>) -> Result<ipnet::IpNet, RuleError> {
+    let text = net.value.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| {
+            err_at(
+                p,
+                net,
+                "allow_networks",
+                format!(
+                    "invalid network {:?} (a CIDR such as 203.0.113.0/24 or 2001:db8::/32, or an address)",
+                    net.value
+                ),
+            )
+        })
 }
 
 /// A query field name, or an error naming close and valid names.
@@ -411,7 +517,13 @@ impl Partial {
             kind,
             steps,
             maxspan_ms,
-            cancel_on
+            cancel_on,
+            min_distance_km,
+            max_speed_kmh,
+            allow_asns,
+            allow_networks,
+            watch,
+            expire_ms
         );
     }
 
@@ -425,16 +537,32 @@ impl Partial {
         let condition = match kind {
             Kind::Threshold => Condition::Threshold(self.threshold()?),
             Kind::Sequence => Condition::Sequence(self.sequence()?),
+            Kind::Velocity => Condition::Velocity(Velocity {
+                min_distance_km: self.min_distance_km.unwrap_or(DEFAULT_MIN_DISTANCE_KM),
+                max_speed_kmh: self.max_speed_kmh.unwrap_or(DEFAULT_MAX_SPEED_KMH),
+                allow_asns: self.allow_asns.clone().unwrap_or_default(),
+                allow_networks: self.allow_networks.clone().unwrap_or_default(),
+            }),
+            Kind::Change => Condition::Change(Change {
+                watch: self
+                    .watch
+                    .clone()
+                    .unwrap_or_else(|| vec![Watch::Asn, Watch::Country, Watch::UserAgent]),
+                expire_ms: self.expire_ms.unwrap_or(DEFAULT_EXPIRE_MS),
+            }),
         };
-        // A sequence's steps carry the filters; a threshold rule needs its own.
+        // A sequence's steps carry the filters; a threshold rule needs its own; the others
+        // look at every event without one.
         let filter = match (&self.filter, kind) {
             (Some(f), _) => f.clone(),
-            (None, Kind::Sequence) => Query::default(),
             (None, Kind::Threshold) => return Err(missing("filter")),
+            (None, _) => Query::default(),
         };
         let span = match &condition {
             Condition::Threshold(t) => t.window_ms,
             Condition::Sequence(s) => s.maxspan_ms,
+            Condition::Velocity(_) => DEFAULT_VELOCITY_SUPPRESS_MS,
+            Condition::Change(c) => c.expire_ms,
         };
         Ok(Rule {
             title,
@@ -457,6 +585,12 @@ impl Partial {
             ("steps", self.steps.is_some()),
             ("maxspan", self.maxspan_ms.is_some()),
             ("cancel_on", self.cancel_on.is_some()),
+            ("min_distance_km", self.min_distance_km.is_some()),
+            ("max_speed_kmh", self.max_speed_kmh.is_some()),
+            ("allow_asns", self.allow_asns.is_some()),
+            ("allow_networks", self.allow_networks.is_some()),
+            ("watch", self.watch.is_some()),
+            ("expire", self.expire_ms.is_some()),
         ];
         let stray = given
             .into_iter()

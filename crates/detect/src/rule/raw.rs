@@ -39,6 +39,12 @@ pub(super) struct RawRule {
     pub steps: Option<Vec<Spanned<RawStep>>>,
     pub maxspan: Option<Spanned<String>>,
     pub cancel_on: Option<Spanned<String>>,
+    pub min_distance_km: Option<f64>,
+    pub max_speed_kmh: Option<f64>,
+    pub allow_asns: Option<Vec<u32>>,
+    pub allow_networks: Option<Vec<Spanned<String>>>,
+    pub watch: Option<Vec<Spanned<String>>>,
+    pub expire: Option<Spanned<String>>,
 }
 
 /// One sequence step as written.
