@@ -233,7 +233,7 @@ fn serve_answers_alerts_and_blocklist_and_sighup_keeps_rules_on_a_bad_file() {
     // A good file on SIGHUP: a threshold of 50 from now on.
     std::fs::write(&rules, "rules:\n  - id: brute-force-ip\n    count: 50\n").unwrap();
     signal(&server, "HUP");
-    assert_eq!(server.next_line(), "detection rules reloaded: 8 rules");
+    assert_eq!(server.next_line(), "detection rules reloaded: 17 rules");
     post_raw(&server, failures("203.0.113.3", 3, 10));
     // Something after it that is sure to alert, so the wait below has an end.
     post_raw(&server, failures("198.51.100.9", 60, 20));
