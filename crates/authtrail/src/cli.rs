@@ -69,8 +69,14 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
         /// Do not run detection over the appended events.
-        #[arg(long, conflicts_with = "rules")]
+        #[arg(long, conflicts_with_all = ["rules", "geoip_city", "geoip_asn"])]
         no_detect: bool,
+        /// MaxMind City (or Country) database for impossible travel and session hijack.
+        #[arg(long, value_name = "FILE")]
+        geoip_city: Option<PathBuf>,
+        /// MaxMind ASN database for session hijack and the allowed ASNs of impossible travel.
+        #[arg(long, value_name = "FILE")]
+        geoip_asn: Option<PathBuf>,
         /// Files to read; `-` reads standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,

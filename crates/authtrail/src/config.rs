@@ -59,6 +59,12 @@ pub struct DetectSettings {
     pub rules: Option<std::path::PathBuf>,
     /// How late (event time) an event may be and still count at its own time, ms (default 60000).
     pub lateness_ms: Option<u64>,
+    /// A MaxMind City (or Country) database for the velocity and change rules; relative to the
+    /// configuration file's directory.
+    pub geoip_city: Option<std::path::PathBuf>,
+    /// A MaxMind ASN database for the velocity and change rules; relative to the configuration
+    /// file's directory.
+    pub geoip_asn: Option<std::path::PathBuf>,
 }
 
 /// One `[[tail]]` entry.
@@ -154,8 +160,17 @@ impl ServeConfig {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config: ServeConfig =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        if let (Some(rules), Some(dir)) = (&config.detect.rules, path.parent()) {
-            config.detect.rules = Some(dir.join(rules));
+        if let Some(dir) = path.parent() {
+            let detect = &mut config.detect;
+            for file in [
+                &mut detect.rules,
+                &mut detect.geoip_city,
+                &mut detect.geoip_asn,
+            ] {
+                if let Some(p) = file.as_mut() {
+                    *p = dir.join(&*p);
+                }
+            }
         }
         Ok(config)
     }

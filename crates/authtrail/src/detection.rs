@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use authtrail_detect::follow::{Appended, Reloader, StateDb, Summary, STATE_FILE};
 use authtrail_detect::output::{Dispatcher, Outbox, Outgoing, OutputsConfig};
-use authtrail_detect::{Detector, Rules, Running, DEFAULT_LATENESS_MS};
+use authtrail_detect::{Detector, GeoIp, Rules, Running, DEFAULT_LATENESS_MS};
 use authtrail_store::EmbeddedLog;
 
 use crate::config::DetectSettings;
@@ -19,6 +19,10 @@ pub struct DetectOptions {
     pub rules: Option<PathBuf>,
     /// Lateness, ms.
     pub lateness_ms: i64,
+    /// The MaxMind City (or Country) database, if any.
+    pub geoip_city: Option<PathBuf>,
+    /// The MaxMind ASN database, if any.
+    pub geoip_asn: Option<PathBuf>,
 }
 
 impl DetectOptions {
@@ -29,6 +33,8 @@ impl DetectOptions {
         }
         Some(DetectOptions {
             rules: settings.rules.clone(),
+            geoip_city: settings.geoip_city.clone(),
+            geoip_asn: settings.geoip_asn.clone(),
             lateness_ms: settings.lateness_ms.map_or(DEFAULT_LATENESS_MS, |ms| {
                 i64::try_from(ms).unwrap_or(i64::MAX)
             }),
@@ -43,6 +49,16 @@ impl DetectOptions {
         }
     }
 
+    /// The configured GeoIP databases, opened (`None` when none is configured); an error names
+    /// the file and the reason.
+    pub fn load_geo(&self) -> Result<Option<Arc<GeoIp>>> {
+        if self.geoip_city.is_none() && self.geoip_asn.is_none() {
+            return Ok(None);
+        }
+        let geo = GeoIp::open(self.geoip_city.as_deref(), self.geoip_asn.as_deref())?;
+        Ok(Some(Arc::new(geo)))
+    }
+
     /// Starts the detector on `log` (its state in `data`), queueing its alerts for `outputs`;
     /// `deliver` also starts sending them (`serve`; `ingest` leaves them queued for it).
     pub fn start(
@@ -53,6 +69,7 @@ impl DetectOptions {
         deliver: bool,
     ) -> Result<Detection> {
         let rules = self.load_rules()?;
+        let geo = self.load_geo()?;
         let path = data.join(STATE_FILE);
         let state = StateDb::open(&path)?;
         let outbox =
@@ -66,8 +83,9 @@ impl DetectOptions {
         } else {
             None
         };
-        let detector = Detector::open(log.clone(), state, rules, self.lateness_ms)
+        let mut detector = Detector::open(log.clone(), state, rules, self.lateness_ms)
             .context("resuming detection")?;
+        detector.set_geo(geo);
         let queue = outbox.clone();
         let running = Running::start(
             detector,

@@ -374,3 +374,83 @@ fn a_webhook_down_when_alerts_were_raised_gets_each_exactly_once_after_a_restart
     }
     assert_eq!(seen.len(), ids.len(), "{seen:?}");
 }
+
+#[path = "../../detect/tests/support/mmdb.rs"]
+#[allow(dead_code)]
+mod mmdb;
+
+/// A City database with Paris (192.0.2.0/24) and New York (203.0.113.0/24) written to `path`.
+fn write_city(path: &Path) {
+    let city = |lat: f64, long: f64, iso: &str| {
+        mmdb::map(vec![
+            (
+                "location",
+                mmdb::map(vec![
+                    ("latitude", mmdb::Val::F64(lat)),
+                    ("longitude", mmdb::Val::F64(long)),
+                ]),
+            ),
+            ("country", mmdb::map(vec![("iso_code", mmdb::s(iso))])),
+        ])
+    };
+    mmdb::write(
+        path,
+        "GeoLite2-City",
+        &[
+            ("192.0.2.0/24", city(48.8566, 2.3522, "FR")),
+            ("203.0.113.0/24", city(40.7128, -74.0060, "US")),
+        ],
+    );
+}
+
+#[test]
+fn ingest_with_a_geoip_database_raises_impossible_travel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let db = tmp.path().join("city.mmdb");
+    write_city(&db);
+    let file = tmp.path().join("auth.log");
+    std::fs::write(
+        &file,
+        "Dec 10 07:00:00 web1 sshd[100]: Accepted password for alice from 192.0.2.10 port 40000 ssh2\n\
+         Dec 10 08:00:00 web1 sshd[101]: Accepted password for alice from 203.0.113.20 port 40001 ssh2\n",
+    )
+    .unwrap();
+    let out = ingest(&dir, &file, &["--geoip-city", db.to_str().unwrap()]);
+    expect_code(&out, 0, "ingest with a GeoIP database");
+    let (listed, _) = expect_code(&run_in(&dir, &["alerts", "--format", "json"]), 0, "alerts");
+    assert!(listed.contains("impossible-travel"), "{listed}");
+}
+
+#[test]
+fn a_bad_geoip_database_refuses_ingest_and_serve_with_its_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let bad = tmp.path().join("asn.mmdb");
+    std::fs::write(&bad, "not a database").unwrap();
+    let file = tmp.path().join("auth.log");
+    std::fs::write(&file, failures("203.0.113.9", 3, 0)).unwrap();
+    let out = ingest(&dir, &file, &["--geoip-asn", bad.to_str().unwrap()]);
+    let (_, err) = expect_code(&out, 2, "ingest with a bad GeoIP database");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+    let (listed, _) = expect_code(&run_in(&dir, &["checkpoint"]), 0, "checkpoint");
+    assert!(listed.contains("\n0\n"), "nothing written: {listed}");
+
+    let config = tmp.path().join("serve.toml");
+    std::fs::write(&config, "[detect]\ngeoip_city = \"missing.mmdb\"\n").unwrap();
+    let out = run_in(
+        &dir,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let (_, err) = expect_code(&out, 2, "serve with a missing GeoIP database");
+    let missing = tmp.path().join("missing.mmdb");
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+}

@@ -38,7 +38,8 @@ pub struct Alert {
     pub evidence_total: u64,
     /// The uids of the alerts a chained rule followed (empty for most rules).
     pub related_alerts: Vec<String>,
-    /// What else the rule type tells (a first_seen rule's new value, …), shown in the finding.
+    /// What the rule type adds (velocity: both places, distance and speed; change: what
+    /// changed), under `evidences[0].data` beside the common keys; empty for most rules.
     pub details: serde_json::Map<String, Value>,
 }
 

@@ -18,14 +18,18 @@ use std::sync::Arc;
 
 use authtrail_model::validate::UNKNOWN_NAME;
 use authtrail_store::query::{Field, Query, Record};
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 use crate::alert::{Alert, EVIDENCE_CAP};
+use crate::change::{ChangeGroup, Changed, Seen};
 use crate::dormant::DormantGroup;
 use crate::first_seen::{NewValue, SeenGroup};
 use crate::follow::DETECT_SOURCE;
-use crate::rule::{Condition, Rule};
+use crate::geo::{degrees, GeoIp, Place};
+use crate::rule::{Condition, Rule, Velocity};
 use crate::sequence::{Completed, Hit, SequenceGroup};
+use crate::useragent;
+use crate::velocity::{Fix, Travel, VelocityGroup};
 use crate::window::{Entry, GroupWindow, Snapshot};
 
 /// How late an event may be and still be counted at its own time: 60 s.
@@ -52,6 +56,10 @@ pub(crate) enum Groups {
     FirstSeen(HashMap<Key, SeenGroup>),
     /// A dormant rule's last events.
     Dormant(HashMap<Key, DormantGroup>),
+    /// A velocity rule's last places.
+    Velocity(HashMap<Key, VelocityGroup>),
+    /// A change rule's first events.
+    Change(HashMap<Key, ChangeGroup>),
 }
 
 impl Groups {
@@ -62,6 +70,8 @@ impl Groups {
             Condition::Sequence(_) => Groups::Sequence(HashMap::new()),
             Condition::FirstSeen(_) => Groups::FirstSeen(HashMap::new()),
             Condition::Dormant(_) => Groups::Dormant(HashMap::new()),
+            Condition::Velocity(_) => Groups::Velocity(HashMap::new()),
+            Condition::Change(_) => Groups::Change(HashMap::new()),
         }
     }
 
@@ -72,6 +82,8 @@ impl Groups {
             Groups::Sequence(g) => g.len(),
             Groups::FirstSeen(g) => g.len(),
             Groups::Dormant(g) => g.len(),
+            Groups::Velocity(g) => g.len(),
+            Groups::Change(g) => g.len(),
         }
     }
 }
@@ -104,6 +116,8 @@ pub struct Engine {
     lateness_ms: i64,
     watermark: Option<i64>,
     observed: u64,
+    /// GeoIP databases for the velocity and change rules, when configured.
+    geo: Option<Arc<GeoIp>>,
 }
 
 impl Engine {
@@ -140,6 +154,9 @@ impl Engine {
                 };
                 let filter = index(&rule.filter);
                 let (steps, cancel) = match &rule.condition {
+                    Condition::Threshold(_) | Condition::Velocity(_) | Condition::Change(_) => {
+                        (Vec::new(), None)
+                    }
                     Condition::Sequence(s) => (
                         s.steps.iter().map(|step| index(&step.filter)).collect(),
                         s.cancel_on.as_ref().map(&mut index),
@@ -164,7 +181,25 @@ impl Engine {
             lateness_ms: lateness_ms.max(0),
             watermark: None,
             observed: 0,
+            geo: None,
         }
+    }
+
+    /// The engine looking up event sources in `geo` (velocity and change rules). Without it,
+    /// those rules still see what events carry (`src_endpoint.location`, its AS number).
+    pub fn with_geo(mut self, geo: Option<Arc<GeoIp>>) -> Engine {
+        self.geo = geo;
+        self
+    }
+
+    /// Looks event sources up in `geo` from now on (see [`Engine::with_geo`]).
+    pub fn set_geo(&mut self, geo: Option<Arc<GeoIp>>) {
+        self.geo = geo;
+    }
+
+    /// The GeoIP databases the engine looks sources up in.
+    pub fn geo(&self) -> Option<&Arc<GeoIp>> {
+        self.geo.as_ref()
     }
 
     /// The rules the engine runs.
@@ -199,6 +234,8 @@ impl Engine {
                 Groups::Sequence(m) => m.values_mut().for_each(|s| s.touched = observed),
                 Groups::FirstSeen(m) => m.values_mut().for_each(|s| s.touched = observed),
                 Groups::Dormant(m) => m.values_mut().for_each(|s| s.touched = observed),
+                Groups::Velocity(m) => m.values_mut().for_each(|v| v.touched = observed),
+                Groups::Change(m) => m.values_mut().for_each(|c| c.touched = observed),
             }
         }
         self.watermark = watermark;
@@ -257,6 +294,9 @@ impl Engine {
         let mut keys: Vec<Option<Option<Key>>> = vec![None; self.key_slots];
         // Likewise each distinct condition's field value (rules often count the same field).
         let mut distinct_values: Vec<(Field, Option<Arc<str>>)> = Vec::new();
+        let geo = self.geo.clone();
+        // Where the event comes from, looked up once, when a rule needs it.
+        let mut place: Option<Place> = None;
         for ((rule, groups), plan) in self.rules.iter().zip(&mut self.groups).zip(&self.plans) {
             if !hit(plan.filter) || rule.sigma.as_ref().is_some_and(|m| !m.matches(record)) {
                 continue;
@@ -340,6 +380,44 @@ impl Engine {
                         .observe(d, rule.suppress_ms, t)
                         .map(|previous| dormant_alert(rule, key, record.seq, t, previous))
                 }
+                (Condition::Velocity(v), Groups::Velocity(groups)) => {
+                    let place = place.get_or_insert_with(|| Place::of(record, geo.as_deref()));
+                    let Some(coords) = place.coords.filter(|_| !allowed(v, place)) else {
+                        continue;
+                    };
+                    let group = groups.entry(key.clone()).or_default();
+                    group.touched = self.observed;
+                    let fix = Fix {
+                        t: time.or(group.newest).or(self.watermark).unwrap_or(0),
+                        seq: record.seq,
+                        coords,
+                        country: place.country.clone(),
+                        ip: place.ip.map(|ip| ip.to_string()),
+                    };
+                    group
+                        .observe(v, rule.suppress_ms, fix)
+                        .map(|tr| travel_alert(rule, &key, tr))
+                }
+                (Condition::Change(c), Groups::Change(groups)) => {
+                    let place = place.get_or_insert_with(|| Place::of(record, geo.as_deref()));
+                    let group = groups.entry(key.clone()).or_default();
+                    group.touched = self.observed;
+                    let seen = Seen {
+                        t: time.or(group.newest).or(self.watermark).unwrap_or(0),
+                        seq: record.seq,
+                        asn: place.asn,
+                        country: place.country.clone(),
+                        user_agent: record
+                            .event
+                            .pointer("/http_request/user_agent")
+                            .and_then(Value::as_str)
+                            .and_then(useragent::family),
+                        ip: place.ip.map(|ip| ip.to_string()),
+                    };
+                    group
+                        .observe(c, rule.suppress_ms, seen)
+                        .map(|ch| change_alert(rule, &key, ch))
+                }
                 // Groups are made for their rule's type.
                 _ => None,
             };
@@ -371,6 +449,12 @@ impl Engine {
                 }
                 (Condition::Dormant(d), Groups::Dormant(g)) => {
                     g.retain(|_, s| s.touched > recent || !s.idle(d, now, lateness));
+                }
+                (Condition::Velocity(v), Groups::Velocity(g)) => {
+                    g.retain(|_, s| s.touched > recent || !s.idle(v, suppress, now, lateness));
+                }
+                (Condition::Change(c), Groups::Change(g)) => {
+                    g.retain(|_, s| s.touched > recent || !s.idle(c, suppress, now, lateness));
                 }
                 _ => {}
             }
@@ -476,7 +560,7 @@ fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
         evidence: s.seqs,
         evidence_total: s.count,
         related_alerts: Vec::new(),
-        details: serde_json::Map::new(),
+        details: Map::new(),
     }
 }
 
@@ -557,6 +641,102 @@ fn sequence_alert(rule: &Rule, key: &[String], c: Completed) -> Alert {
         evidence,
         evidence_total: total,
         related_alerts: related,
-        details: serde_json::Map::new(),
+        details: Map::new(),
     }
+}
+
+/// Whether a velocity rule ignores events from `place` (an allowed AS or network).
+fn allowed(rule: &Velocity, place: &Place) -> bool {
+    place.asn.is_some_and(|n| rule.allow_asns.contains(&n))
+        || place
+            .ip
+            .is_some_and(|ip| rule.allow_networks.iter().any(|net| net.contains(&ip)))
+}
+
+/// A two-event alert of `rule` for `key` from `first` to `last`, with `details`.
+fn pair_alert(
+    rule: &Rule,
+    key: &[String],
+    (start, first): (i64, u64),
+    (end, last): (i64, u64),
+    details: Map<String, Value>,
+) -> Alert {
+    let group = named_group(rule, key);
+    let (start, end) = (start.min(end), start.max(end));
+    Alert {
+        uid: Alert::make_uid(&rule.id, &group, start),
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        description: rule.description.clone(),
+        severity: rule.severity,
+        group,
+        window_start_ms: start,
+        window_end_ms: end,
+        count: 2,
+        distinct: Vec::new(),
+        evidence: vec![first, last],
+        evidence_total: 2,
+        related_alerts: Vec::new(),
+        details,
+    }
+}
+
+/// A place as alert details: `{ip, lat, long, country, time, seq}`.
+fn fix_json(f: &Fix) -> Value {
+    json!({
+        "ip": f.ip,
+        "lat": degrees(f.coords.0),
+        "long": degrees(f.coords.1),
+        "country": f.country,
+        "time": f.t,
+        "seq": f.seq,
+    })
+}
+
+/// The alert for impossible travel of `rule`'s group `key`.
+fn travel_alert(rule: &Rule, key: &[String], tr: Travel) -> Alert {
+    let mut details = Map::new();
+    details.insert("from".into(), fix_json(&tr.from));
+    details.insert("to".into(), fix_json(&tr.to));
+    details.insert("distance_km".into(), json!(round1(tr.distance_km)));
+    // An infinite speed (both at once) is written as null.
+    let speed = tr.speed_kmh.is_finite().then(|| round1(tr.speed_kmh));
+    details.insert("speed_kmh".into(), json!(speed));
+    pair_alert(
+        rule,
+        key,
+        (tr.from.t, tr.from.seq),
+        (tr.to.t, tr.to.seq),
+        details,
+    )
+}
+
+/// One decimal place.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// The alert for a change in `rule`'s group `key`.
+fn change_alert(rule: &Rule, key: &[String], ch: Changed) -> Alert {
+    let seen = |s: &Seen| {
+        json!({
+            "ip": s.ip, "asn": s.asn, "country": s.country, "user_agent": s.user_agent,
+            "time": s.t, "seq": s.seq,
+        })
+    };
+    let mut changed = Map::new();
+    for (w, from, to) in &ch.what {
+        changed.insert(w.name().into(), json!({"from": from, "to": to}));
+    }
+    let mut details = Map::new();
+    details.insert("first".into(), seen(&ch.first));
+    details.insert("now".into(), seen(&ch.now));
+    details.insert("changed".into(), Value::Object(changed));
+    pair_alert(
+        rule,
+        key,
+        (ch.first.t, ch.first.seq),
+        (ch.now.t, ch.now.seq),
+        details,
+    )
 }

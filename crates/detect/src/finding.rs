@@ -48,8 +48,11 @@ impl Alert {
                 "evidence_truncated": (self.evidence.len() as u64) < self.evidence_total,
             },
         });
-        for (k, v) in &self.details {
-            evidence["data"][k] = v.clone();
+        for (key, value) in &self.details {
+            // The common keys stay as they are.
+            if evidence["data"].get(key).is_none() {
+                evidence["data"][key] = value.clone();
+            }
         }
         if !self.related_alerts.is_empty() {
             evidence["data"]["alerts"] = json!(self.related_alerts);

@@ -8,24 +8,29 @@
 #![forbid(unsafe_code)]
 
 pub mod alert;
+mod change;
 mod dormant;
 pub mod engine;
 mod finding;
 mod first_seen;
 pub mod follow;
+pub mod geo;
 pub mod listing;
 pub mod output;
 pub mod rule;
 mod sequence;
 pub mod sigma;
 pub mod state;
+mod useragent;
+mod velocity;
 mod window;
 
 pub use alert::Alert;
 pub use engine::{Engine, DEFAULT_LATENESS_MS};
 pub use follow::{Detector, Running, DETECT_SOURCE};
+pub use geo::{GeoError, GeoIp};
 pub use rule::{
-    Condition, Distinct, Rule, RuleError, Rules, Sequence, Severity, Step, Threshold, BUILTIN_FILE,
-    BUILTIN_YAML,
+    Change, Condition, Distinct, Rule, RuleError, Rules, Sequence, Severity, Step, Threshold,
+    Velocity, Watch, BUILTIN_FILE, BUILTIN_YAML,
 };
 pub use state::EngineState;

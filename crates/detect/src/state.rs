@@ -12,11 +12,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::change::{ChangeGroup, Seen};
 use crate::dormant::DormantGroup;
 use crate::engine::{Engine, Groups};
 use crate::first_seen::SeenGroup;
 use crate::rule::{Condition, Rule, Sequence, Threshold};
 use crate::sequence::{Hit, Run, SequenceGroup};
+use crate::velocity::{Fix, VelocityGroup};
 use crate::window::{Entry, GroupWindow};
 
 /// Everything the engine holds, in a form serde can store.
@@ -44,15 +46,21 @@ pub struct RuleState {
     pub sequences: Vec<SequenceState>,
     /// A first_seen rule's remembered values, by group key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub first_seen: Vec<SeenState>,
+    pub first_seen: Vec<FirstSeenState>,
     /// A dormant rule's last events, by group key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dormant: Vec<DormantState>,
+    /// A velocity rule's last places, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub velocity: Vec<VelocityState>,
+    /// A change rule's first events, by group key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeState>,
 }
 
 /// One first_seen group's memory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeenState {
+pub struct FirstSeenState {
     /// The group key's values, in `group_by` order.
     pub key: Vec<String>,
     /// Time of the group's first event.
@@ -76,6 +84,66 @@ pub struct DormantState {
     pub last: i64,
     /// Time of the last alert.
     pub last_fired: Option<i64>,
+}
+
+/// One velocity group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VelocityState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// The group's newest event time.
+    pub newest: Option<i64>,
+    /// The time of the last alert's later event.
+    pub last_fired: Option<i64>,
+    /// The last placed event.
+    pub last: Option<FixState>,
+}
+
+/// A placed event as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixState {
+    /// Event time, ms.
+    pub t: i64,
+    /// The entry's seq.
+    pub seq: u64,
+    /// Latitude, millionths of a degree.
+    pub lat_e6: i64,
+    /// Longitude, millionths of a degree.
+    pub long_e6: i64,
+    /// ISO country code.
+    pub country: Option<String>,
+    /// Source address.
+    pub ip: Option<String>,
+}
+
+/// One change group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeState {
+    /// The group key's values, in `group_by` order.
+    pub key: Vec<String>,
+    /// The group's newest event time.
+    pub newest: Option<i64>,
+    /// The time of the last alert's event.
+    pub last_fired: Option<i64>,
+    /// The group's first event as compared.
+    pub first: Option<SeenState>,
+}
+
+/// A change group's first event as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenState {
+    /// Event time, ms.
+    pub t: i64,
+    /// The entry's seq.
+    pub seq: u64,
+    /// Source AS number.
+    pub asn: Option<u32>,
+    /// Source country.
+    pub country: Option<String>,
+    /// User-agent family.
+    pub user_agent: Option<String>,
+    /// Source address.
+    pub ip: Option<String>,
 }
 
 /// One group's window.
@@ -177,6 +245,20 @@ fn fingerprint_query(rule: &Rule) -> String {
             rule.filter,
             group.join(",")
         ),
+        Condition::Velocity(_) => {
+            format!(
+                "velocity | filter {} | group {}",
+                rule.filter,
+                group.join(",")
+            )
+        }
+        Condition::Change(_) => {
+            format!(
+                "change | filter {} | group {}",
+                rule.filter,
+                group.join(",")
+            )
+        }
     }
 }
 
@@ -195,6 +277,8 @@ impl Engine {
                     sequences: Vec::new(),
                     first_seen: Vec::new(),
                     dormant: Vec::new(),
+                    velocity: Vec::new(),
+                    changes: Vec::new(),
                 };
                 match groups {
                     Groups::Threshold(g) => {
@@ -216,12 +300,20 @@ impl Engine {
                             })
                             .collect();
                     }
+                    Groups::Velocity(g) => {
+                        state.velocity = g.iter().map(|(k, v)| velocity_state(k, v)).collect();
+                    }
+                    Groups::Change(g) => {
+                        state.changes = g.iter().map(|(k, c)| change_state(k, c)).collect();
+                    }
                 }
                 // A stable order, so the same state is stored as the same bytes.
                 state.groups.sort_by(|a, b| a.key.cmp(&b.key));
                 state.sequences.sort_by(|a, b| a.key.cmp(&b.key));
                 state.first_seen.sort_by(|a, b| a.key.cmp(&b.key));
                 state.dormant.sort_by(|a, b| a.key.cmp(&b.key));
+                state.velocity.sort_by(|a, b| a.key.cmp(&b.key));
+                state.changes.sort_by(|a, b| a.key.cmp(&b.key));
                 state
             })
             .collect();
@@ -282,6 +374,16 @@ impl Engine {
                             g.insert(d.key.clone().into_boxed_slice(), group);
                         }
                     }
+                    (Condition::Velocity(_), Groups::Velocity(g)) => {
+                        for v in &s.velocity {
+                            g.insert(v.key.clone().into_boxed_slice(), velocity_of(v));
+                        }
+                    }
+                    (Condition::Change(_), Groups::Change(g)) => {
+                        for c in &s.changes {
+                            g.insert(c.key.clone().into_boxed_slice(), change_of(c));
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -313,10 +415,10 @@ fn window_state(key: &[String], w: &GroupWindow) -> GroupState {
 }
 
 /// A first_seen group as stored.
-fn seen_state(key: &[String], g: &SeenGroup) -> SeenState {
+fn seen_state(key: &[String], g: &SeenGroup) -> FirstSeenState {
     let mut values: Vec<(String, i64)> = g.values.iter().map(|(v, t)| (v.clone(), *t)).collect();
     values.sort();
-    SeenState {
+    FirstSeenState {
         key: key.to_vec(),
         first: g.first,
         newest: g.newest,
@@ -377,4 +479,71 @@ fn sequence_of(rule: &Sequence, s: &SequenceState) -> SequenceGroup {
         });
     }
     g
+}
+
+/// A velocity group as stored.
+fn velocity_state(key: &[String], g: &VelocityGroup) -> VelocityState {
+    VelocityState {
+        key: key.to_vec(),
+        newest: g.newest,
+        last_fired: g.last_fired,
+        last: g.last.as_ref().map(|f| FixState {
+            t: f.t,
+            seq: f.seq,
+            lat_e6: f.coords.0,
+            long_e6: f.coords.1,
+            country: f.country.clone(),
+            ip: f.ip.clone(),
+        }),
+    }
+}
+
+/// The velocity group a stored one describes.
+fn velocity_of(s: &VelocityState) -> VelocityGroup {
+    VelocityGroup {
+        last: s.last.as_ref().map(|f| Fix {
+            t: f.t,
+            seq: f.seq,
+            coords: (f.lat_e6, f.long_e6),
+            country: f.country.clone(),
+            ip: f.ip.clone(),
+        }),
+        newest: s.newest,
+        last_fired: s.last_fired,
+        touched: 0,
+    }
+}
+
+/// A change group as stored.
+fn change_state(key: &[String], g: &ChangeGroup) -> ChangeState {
+    ChangeState {
+        key: key.to_vec(),
+        newest: g.newest,
+        last_fired: g.last_fired,
+        first: g.first.as_ref().map(|f| SeenState {
+            t: f.t,
+            seq: f.seq,
+            asn: f.asn,
+            country: f.country.clone(),
+            user_agent: f.user_agent.clone(),
+            ip: f.ip.clone(),
+        }),
+    }
+}
+
+/// The change group a stored one describes.
+fn change_of(s: &ChangeState) -> ChangeGroup {
+    ChangeGroup {
+        first: s.first.as_ref().map(|f| Seen {
+            t: f.t,
+            seq: f.seq,
+            asn: f.asn,
+            country: f.country.clone(),
+            user_agent: f.user_agent.clone(),
+            ip: f.ip.clone(),
+        }),
+        newest: s.newest,
+        last_fired: s.last_fired,
+        touched: 0,
+    }
 }

@@ -204,6 +204,9 @@ fn builtins_load_with_stable_ids() {
             "token-used-after-revoke",
             "new-country",
             "dormant-account",
+            "impossible-travel",
+            "session-hijack",
+            "token-hijack",
         ]
     );
 }

@@ -51,6 +51,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             timezone,
             rules,
             no_detect,
+            geoip_city,
+            geoip_asn,
             files,
         } => {
             let mut settings = config
@@ -61,6 +63,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let zone = timezone.or(settings.timezone.clone());
             if rules.is_some() {
                 settings.detect.rules = rules;
+            }
+            if geoip_city.is_some() {
+                settings.detect.geoip_city = geoip_city;
+            }
+            if geoip_asn.is_some() {
+                settings.detect.geoip_asn = geoip_asn;
             }
             if no_detect {
                 settings.detect.enabled = Some(false);

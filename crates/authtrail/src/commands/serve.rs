@@ -85,9 +85,10 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         options.checkpoint_interval = Duration::from_millis(ms);
     }
     let detect = DetectOptions::from_settings(&config.detect);
-    // A bad rule file refuses the start, before anything is opened or written.
+    // A bad rule file or GeoIP database refuses the start, before anything is opened or written.
     if let Some(d) = &detect {
         d.load_rules()?;
+        d.load_geo()?;
     }
     let signer = ensure_initialized(data, config.origin.as_deref())?;
     let log = Arc::new(

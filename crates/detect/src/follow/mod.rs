@@ -104,7 +104,8 @@ impl Detector {
         let size = self.log.size();
         let next = saved.next_seq.min(size);
         let rules = self.engine.rules().to_vec();
-        self.engine = Engine::restore(rules, self.lateness_ms, &saved.engine);
+        let geo = self.engine.geo().cloned();
+        self.engine = Engine::restore(rules, self.lateness_ms, &saved.engine).with_geo(geo);
         self.replayed.clear();
         for seq in next..size {
             let entry = self.log.entry(seq)?;
@@ -148,7 +149,14 @@ impl Detector {
     /// Runs `rules` from now on; windows of rules whose meaning did not change are kept.
     pub fn set_rules(&mut self, rules: Rules) {
         let state = self.engine.state();
-        self.engine = Engine::restore(rules.into_vec(), self.lateness_ms, &state);
+        let geo = self.engine.geo().cloned();
+        self.engine = Engine::restore(rules.into_vec(), self.lateness_ms, &state).with_geo(geo);
+    }
+
+    /// Looks event sources up in `geo` from now on (velocity and change rules); kept across
+    /// rule reloads and resumes.
+    pub fn set_geo(&mut self, geo: Option<Arc<crate::geo::GeoIp>>) {
+        self.engine.set_geo(geo);
     }
 
     /// Observes up to one batch of committed entries not yet observed and appends the alerts
@@ -160,6 +168,7 @@ impl Detector {
         let start = self.next;
         let end = self.log.size().min(start + BATCH);
         let mut raised = Vec::new();
+        let whole = reads_whole_events(self.engine.rules());
         let engine = &mut self.engine;
         let mut observe = |batch: Vec<ReadBack>| {
             for entry in &batch {
@@ -173,7 +182,7 @@ impl Detector {
             batch
         };
         if end - start < PIPELINE_MIN {
-            observe(read_back(&self.log, start..end)?);
+            observe(read_back(&self.log, start..end, whole)?);
         } else {
             let log = &self.log;
             std::thread::scope(|scope| -> Result<(), FollowError> {
@@ -186,7 +195,7 @@ impl Detector {
                         let mut at = start;
                         while at < end {
                             let to = end.min(at + READ_CHUNK);
-                            let batch = read_back(log, at..to);
+                            let batch = read_back(log, at..to, whole);
                             let failed = batch.is_err();
                             if batches.send(batch).is_err() || failed {
                                 break;
@@ -284,16 +293,36 @@ struct ReadBack {
     event: serde_json::Value,
 }
 
-/// The entries of `range` to observe, read back and parsed: the detector's own alerts are
-/// skipped, and so is an event that is not JSON (with a warning).
-fn read_back(log: &EmbeddedLog, range: Range<u64>) -> Result<Vec<ReadBack>, FollowError> {
+/// Whether some rule reads events beyond the query fields (a Sigma rule reads any OCSF path):
+/// then events are parsed whole rather than pruned to what the query fields read.
+fn reads_whole_events(rules: &[crate::Rule]) -> bool {
+    rules.iter().any(|r| {
+        r.sigma.is_some()
+            || r.sequence()
+                .is_some_and(|s| s.steps.iter().any(|step| step.sigma.is_some()))
+    })
+}
+
+/// The entries of `range` to observe, read back and parsed (`whole`, or pruned to what the
+/// query fields and the geo rules read): the detector's own alerts are skipped, and so is an
+/// event that is not JSON (with a warning).
+fn read_back(
+    log: &EmbeddedLog,
+    range: Range<u64>,
+    whole: bool,
+) -> Result<Vec<ReadBack>, FollowError> {
     let mut out = Vec::with_capacity((range.end - range.start) as usize);
     for seq in range {
         let entry = log.entry(seq)?;
         if entry.header.source == DETECT_SOURCE {
             continue;
         }
-        match pruned::parse(&entry.body.event) {
+        let parsed = if whole {
+            serde_json::from_slice(&entry.body.event)
+        } else {
+            pruned::parse(&entry.body.event)
+        };
+        match parsed {
             Ok(event) => out.push(ReadBack {
                 seq,
                 source: entry.header.source,

@@ -1,8 +1,10 @@
 //! An event's JSON parsed for the engine: only the members on a path the engine can read.
 //!
 //! The engine reads an event through the query fields (`authtrail_store::query::Field`, a fixed
-//! table: a rule can name no other) and its `time`. Parsing only the members on those paths
-//! (and validating the rest without building it) gives a value on which every such read answers
+//! table: a rule can name no other), its `time` and, for velocity and change rules, the
+//! source's place and network (a Sigma rule may read any path: the detector then parses events
+//! whole). Parsing only the members on those paths (and validating the rest without building
+//! it) gives a value on which every such read answers
 //! exactly as on the whole event, at about half the cost: parsing whole events was the largest
 //! part of detection. Bytes that are not JSON are refused as `serde_json::from_slice` refuses them.
 
@@ -34,10 +36,13 @@ impl Paths {
     }
 }
 
-/// Every path a field reads, and `time` (read by the engine itself).
+/// Every path a field reads, `time` (read by the engine itself), and where velocity and change
+/// rules find an event's place and network (`src_endpoint.location`, `.autonomous_system`).
 static READ: LazyLock<Paths> = LazyLock::new(|| {
     let mut paths = Paths::default();
     paths.add("time");
+    paths.add("src_endpoint.location");
+    paths.add("src_endpoint.autonomous_system");
     for field in Field::all() {
         for path in field.spec().paths {
             paths.add(path);

@@ -8,8 +8,8 @@ use serde_saphyr::Spanned;
 
 use super::raw::{IdsFile, RawDistinct, RawFile, RawLearning, RawRule, RawStep};
 use super::{
-    duration, Condition, Distinct, Dormant, FirstSeen, Rule, RuleError, Sequence, Severity, Step,
-    Threshold,
+    duration, Change, Condition, Distinct, Dormant, FirstSeen, Rule, RuleError, Sequence, Severity,
+    Step, Threshold, Velocity, Watch,
 };
 
 /// A first_seen rule's history when the file gives none: 30 days.
@@ -17,6 +17,15 @@ const DEFAULT_HISTORY_MS: i64 = 30 * 86_400_000;
 
 /// A dormant rule's history when the file gives none: 400 days, past a yearly login.
 const DEFAULT_DORMANT_HISTORY_MS: i64 = 400 * 86_400_000;
+
+/// A velocity rule's `min_distance_km` when not given.
+const DEFAULT_MIN_DISTANCE_KM: f64 = 500.0;
+/// A velocity rule's `max_speed_kmh` when not given.
+const DEFAULT_MAX_SPEED_KMH: f64 = 900.0;
+/// A velocity rule's `suppress` when not given: 1 h.
+const DEFAULT_VELOCITY_SUPPRESS_MS: i64 = 3_600_000;
+/// A change rule's `expire` when not given: 24 h.
+const DEFAULT_EXPIRE_MS: i64 = 86_400_000;
 
 /// The name the built-in rules go by in errors.
 pub const BUILTIN_FILE: &str = "builtin.yaml";
@@ -54,6 +63,12 @@ struct Partial {
     history_ms: Option<i64>,
     learning: Option<(Option<i64>, Option<u64>)>,
     gap_ms: Option<i64>,
+    min_distance_km: Option<f64>,
+    max_speed_kmh: Option<f64>,
+    allow_asns: Option<Vec<u32>>,
+    allow_networks: Option<Vec<ipnet::IpNet>>,
+    watch: Option<Vec<Watch>>,
+    expire_ms: Option<i64>,
 }
 
 /// A rule's `type`.
@@ -63,18 +78,22 @@ enum Kind {
     Sequence,
     FirstSeen,
     Dormant,
+    Velocity,
+    Change,
 }
 
 impl Kind {
     /// The types a rule may have, as written.
-    const NAMES: &'static str = "threshold, sequence, first_seen, dormant";
+    const NAMES: &'static str = "threshold, sequence, first_seen, dormant, velocity, change";
 
     /// Every type.
-    const ALL: [Kind; 4] = [
+    const ALL: [Kind; 6] = [
         Kind::Threshold,
         Kind::Sequence,
         Kind::FirstSeen,
         Kind::Dormant,
+        Kind::Velocity,
+        Kind::Change,
     ];
 
     /// The type's name as written.
@@ -84,6 +103,8 @@ impl Kind {
             Kind::Sequence => "sequence",
             Kind::FirstSeen => "first_seen",
             Kind::Dormant => "dormant",
+            Kind::Velocity => "velocity",
+            Kind::Change => "change",
         }
     }
 
@@ -98,6 +119,13 @@ impl Kind {
             Kind::Sequence => &["steps", "maxspan", "cancel_on"],
             Kind::FirstSeen => &["field", "history", "learning"],
             Kind::Dormant => &["gap", "history"],
+            Kind::Velocity => &[
+                "min_distance_km",
+                "max_speed_kmh",
+                "allow_asns",
+                "allow_networks",
+            ],
+            Kind::Change => &["watch", "expire"],
         }
     }
 }
@@ -244,6 +272,9 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
         severity: raw.severity,
         description: raw.description,
         count: raw.count,
+        min_distance_km: raw.min_distance_km,
+        max_speed_kmh: raw.max_speed_kmh,
+        allow_asns: raw.allow_asns.clone(),
         ..Partial::default()
     };
     if p.id.trim().is_empty() {
@@ -308,6 +339,54 @@ fn check_rule(file: &str, line: u32, raw: RawRule) -> Result<Partial, RuleError>
     }
     if let Some(l) = &raw.learning {
         p.learning = Some(check_learning(&p, l)?);
+    }
+    if p.min_distance_km.is_some_and(|d| !d.is_finite() || d < 0.0) {
+        return Err(err(
+            &p,
+            Some("min_distance_km"),
+            "must be a number of km, 0 or more",
+        ));
+    }
+    if p.max_speed_kmh.is_some_and(|v| !v.is_finite() || v <= 0.0) {
+        return Err(err(
+            &p,
+            Some("max_speed_kmh"),
+            "must be a speed in km/h, more than 0",
+        ));
+    }
+    if let Some(nets) = &raw.allow_networks {
+        let checked: Result<Vec<ipnet::IpNet>, RuleError> =
+            nets.iter().map(|n| check_network(&p, n)).collect();
+        p.allow_networks = Some(checked?);
+    }
+    if let Some(watch) = &raw.watch {
+        if watch.is_empty() {
+            return Err(err(
+                &p,
+                Some("watch"),
+                "an empty list (give asn, country, user_agent or several)",
+            ));
+        }
+        let checked: Result<Vec<Watch>, RuleError> = watch
+            .iter()
+            .map(|w| {
+                Watch::parse(&w.value).ok_or_else(|| {
+                    err_at(
+                        &p,
+                        w,
+                        "watch",
+                        format!(
+                            "unknown attribute {:?}; valid: asn, country, user_agent",
+                            w.value
+                        ),
+                    )
+                })
+            })
+            .collect();
+        p.watch = Some(checked?);
+    }
+    if let Some(e) = &raw.expire {
+        p.expire_ms = Some(check_duration(&p, e, "expire")?);
     }
     if p.count == Some(0) {
         return Err(err(&p, Some("count"), "must be at least 1"));
@@ -398,6 +477,25 @@ fn check_step(p: &Partial, step: &Spanned<RawStep>) -> Result<Step, RuleError> {
     })
 }
 
+/// One `allow_networks` entry: a CIDR network, or one address.
+fn check_network(p: &Partial, net: &Spanned<String>) -> Result<ipnet::IpNet, RuleError> {
+    let text = net.value.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| {
+            err_at(
+                p,
+                net,
+                "allow_networks",
+                format!(
+                    "invalid network {:?} (a CIDR such as 203.0.113.0/24 or 2001:db8::/32, or an address)",
+                    net.value
+                ),
+            )
+        })
+}
+
 /// A query field name, or an error naming close and valid names.
 fn lookup_field(p: &Partial, name: &Spanned<String>, key: &str) -> Result<Field, RuleError> {
     if let Some(f) = Field::lookup(&name.value) {
@@ -485,7 +583,13 @@ impl Partial {
             field,
             history_ms,
             learning,
-            gap_ms
+            gap_ms,
+            min_distance_km,
+            max_speed_kmh,
+            allow_asns,
+            allow_networks,
+            watch,
+            expire_ms
         );
     }
 
@@ -501,11 +605,25 @@ impl Partial {
             Kind::Sequence => Condition::Sequence(self.sequence()?),
             Kind::FirstSeen => Condition::FirstSeen(self.first_seen()?),
             Kind::Dormant => Condition::Dormant(self.dormant()?),
+            Kind::Velocity => Condition::Velocity(Velocity {
+                min_distance_km: self.min_distance_km.unwrap_or(DEFAULT_MIN_DISTANCE_KM),
+                max_speed_kmh: self.max_speed_kmh.unwrap_or(DEFAULT_MAX_SPEED_KMH),
+                allow_asns: self.allow_asns.clone().unwrap_or_default(),
+                allow_networks: self.allow_networks.clone().unwrap_or_default(),
+            }),
+            Kind::Change => Condition::Change(Change {
+                watch: self
+                    .watch
+                    .clone()
+                    .unwrap_or_else(|| vec![Watch::Asn, Watch::Country, Watch::UserAgent]),
+                expire_ms: self.expire_ms.unwrap_or(DEFAULT_EXPIRE_MS),
+            }),
         };
-        // A sequence's steps carry the filters; other rules need their own.
+        // A sequence's steps carry the filters; velocity and change rules look at every event
+        // without one; the others need their own.
         let filter = match (&self.filter, kind) {
             (Some(f), _) => f.clone(),
-            (None, Kind::Sequence) => Query::default(),
+            (None, Kind::Sequence | Kind::Velocity | Kind::Change) => Query::default(),
             (None, _) => return Err(missing("filter")),
         };
         // A new value or a return from dormancy is news each time: no suppression by default.
@@ -513,6 +631,8 @@ impl Partial {
             Condition::Threshold(t) => t.window_ms,
             Condition::Sequence(s) => s.maxspan_ms,
             Condition::FirstSeen(_) | Condition::Dormant(_) => 0,
+            Condition::Velocity(_) => DEFAULT_VELOCITY_SUPPRESS_MS,
+            Condition::Change(c) => c.expire_ms,
         };
         Ok(Rule {
             title,
@@ -540,6 +660,12 @@ impl Partial {
             ("history", self.history_ms.is_some()),
             ("learning", self.learning.is_some()),
             ("gap", self.gap_ms.is_some()),
+            ("min_distance_km", self.min_distance_km.is_some()),
+            ("max_speed_kmh", self.max_speed_kmh.is_some()),
+            ("allow_asns", self.allow_asns.is_some()),
+            ("allow_networks", self.allow_networks.is_some()),
+            ("watch", self.watch.is_some()),
+            ("expire", self.expire_ms.is_some()),
         ];
         let stray = given
             .into_iter()

@@ -6,6 +6,9 @@
 //! field (only values seen at most `max_per_value` times counting, when that is set), are in it.
 //! A sequence rule fires when its steps happen in order within a maximum span; a first_seen
 //! rule on a value new for the group; a dormant rule on a group active again after a long gap.
+//! A velocity rule fires on impossible travel between a group's consecutive events; a change
+//! rule when a later event of a group comes from another network, country or user-agent family
+//! than its first.
 
 pub(crate) mod duration;
 mod error;
@@ -121,6 +124,10 @@ pub enum Condition {
     FirstSeen(FirstSeen),
     /// `type: dormant`: a group active again after a long gap.
     Dormant(Dormant),
+    /// `type: velocity`: impossible travel between consecutive events of a group.
+    Velocity(Velocity),
+    /// `type: change`: a group's later event from another network, country or client.
+    Change(Change),
 }
 
 /// A new-value condition: a value of `field` the group has not shown within `history_ms`,
@@ -144,6 +151,71 @@ pub struct Dormant {
     pub gap_ms: i64,
     /// How long a group is remembered after its last event, ms (at least the gap).
     pub history_ms: i64,
+}
+
+/// Great-circle distance no two places on Earth exceed, km (half the circumference).
+pub const MAX_DISTANCE_KM: f64 = 20_015.1;
+
+/// An impossible-travel condition between a group's consecutive placed events.
+#[derive(Clone, Debug)]
+pub struct Velocity {
+    /// Fires only when the two places are more than this far apart, km.
+    pub min_distance_km: f64,
+    /// Fires only when travelling between them is faster than this, km/h.
+    pub max_speed_kmh: f64,
+    /// Events from these autonomous systems are ignored (VPN egress, corporate proxies).
+    pub allow_asns: Vec<u32>,
+    /// Events from these networks are ignored.
+    pub allow_networks: Vec<ipnet::IpNet>,
+}
+
+impl Velocity {
+    /// How long a place is worth remembering: past it, no distance on Earth is too fast.
+    pub fn horizon_ms(&self) -> i64 {
+        if self.max_speed_kmh <= 0.0 {
+            return i64::MAX / 4;
+        }
+        let hours = MAX_DISTANCE_KM / self.max_speed_kmh;
+        (hours * 3_600_000.0).ceil().min((i64::MAX / 4) as f64) as i64
+    }
+}
+
+/// What a change rule compares between a group's first event and later ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watch {
+    /// The source's autonomous system number.
+    Asn,
+    /// The source's country.
+    Country,
+    /// The user-agent family (client and OS, without versions).
+    UserAgent,
+}
+
+impl Watch {
+    /// The name as rule files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Watch::Asn => "asn",
+            Watch::Country => "country",
+            Watch::UserAgent => "user_agent",
+        }
+    }
+
+    /// The attribute named `name`.
+    pub fn parse(name: &str) -> Option<Watch> {
+        [Watch::Asn, Watch::Country, Watch::UserAgent]
+            .into_iter()
+            .find(|w| w.name() == name)
+    }
+}
+
+/// A change condition: a later event of the group differs from its first in a watched attribute.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The attributes compared.
+    pub watch: Vec<Watch>,
+    /// A group with no event for this long (event time) is forgotten.
+    pub expire_ms: i64,
 }
 
 /// A sliding-window count condition.
@@ -196,13 +268,16 @@ impl Rule {
         }
     }
 
-    /// How far back in event time the rule's state reaches: the window or the maximum span.
+    /// How far back in event time the rule's state reaches: the window, the maximum span, the
+    /// time beyond which no travel is too fast, or the change rule's expiry.
     pub fn span_ms(&self) -> i64 {
         match &self.condition {
             Condition::Threshold(t) => t.window_ms,
             Condition::Sequence(s) => s.maxspan_ms,
             Condition::FirstSeen(f) => f.history_ms,
             Condition::Dormant(d) => d.history_ms,
+            Condition::Velocity(v) => v.horizon_ms(),
+            Condition::Change(c) => c.expire_ms,
         }
     }
 }

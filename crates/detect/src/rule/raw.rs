@@ -43,6 +43,12 @@ pub(super) struct RawRule {
     pub history: Option<Spanned<String>>,
     pub learning: Option<Spanned<RawLearning>>,
     pub gap: Option<Spanned<String>>,
+    pub min_distance_km: Option<f64>,
+    pub max_speed_kmh: Option<f64>,
+    pub allow_asns: Option<Vec<u32>>,
+    pub allow_networks: Option<Vec<Spanned<String>>>,
+    pub watch: Option<Vec<Spanned<String>>>,
+    pub expire: Option<Spanned<String>>,
 }
 
 /// A first_seen rule's learning gate as written.

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod mmdb;
+
 use authtrail_detect::{Alert, Engine, Rules};
 use authtrail_store::query::Record;
 use serde_json::{json, Value};
