@@ -69,8 +69,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
         /// Do not run detection over the appended events.
-        #[arg(long, conflicts_with_all = ["rules", "geoip_city", "geoip_asn"])]
+        #[arg(long, conflicts_with_all = ["rules", "geoip_city", "geoip_asn", "sigma"])]
         no_detect: bool,
+        /// Sigma rule file or directory (docs/SIGMA.md), added after the rules; repeatable.
+        #[arg(long, value_name = "FILE_OR_DIR")]
+        sigma: Vec<PathBuf>,
         /// MaxMind City (or Country) database for impossible travel and session hijack.
         #[arg(long, value_name = "FILE")]
         geoip_city: Option<PathBuf>,

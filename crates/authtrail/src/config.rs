@@ -65,6 +65,10 @@ pub struct DetectSettings {
     /// A MaxMind ASN database for the velocity and change rules; relative to the configuration
     /// file's directory.
     pub geoip_asn: Option<std::path::PathBuf>,
+    /// Sigma rule files or directories (docs/SIGMA.md), added after the rules; relative to the
+    /// configuration file's directory.
+    #[serde(default)]
+    pub sigma: Vec<std::path::PathBuf>,
 }
 
 /// One `[[tail]]` entry.
@@ -170,6 +174,9 @@ impl ServeConfig {
                 if let Some(p) = file.as_mut() {
                     *p = dir.join(&*p);
                 }
+            }
+            for p in &mut detect.sigma {
+                *p = dir.join(&*p);
             }
         }
         Ok(config)

@@ -23,6 +23,8 @@ pub struct DetectOptions {
     pub geoip_city: Option<PathBuf>,
     /// The MaxMind ASN database, if any.
     pub geoip_asn: Option<PathBuf>,
+    /// Sigma rule files or directories.
+    pub sigma: Vec<PathBuf>,
 }
 
 impl DetectOptions {
@@ -35,6 +37,7 @@ impl DetectOptions {
             rules: settings.rules.clone(),
             geoip_city: settings.geoip_city.clone(),
             geoip_asn: settings.geoip_asn.clone(),
+            sigma: settings.sigma.clone(),
             lateness_ms: settings.lateness_ms.map_or(DEFAULT_LATENESS_MS, |ms| {
                 i64::try_from(ms).unwrap_or(i64::MAX)
             }),
@@ -42,11 +45,17 @@ impl DetectOptions {
     }
 
     /// The built-in rules overridden by the rule file; an error names file, line, rule and key.
+    /// Then the Sigma rules, compiled; an error names file, line, rule and the construct.
     pub fn load_rules(&self) -> Result<Rules> {
-        match &self.rules {
-            Some(path) => Ok(Rules::load_file(path)?),
-            None => Ok(Rules::builtin()?),
+        let rules = match &self.rules {
+            Some(path) => Rules::load_file(path)?,
+            None => Rules::builtin()?,
+        };
+        if self.sigma.is_empty() {
+            return Ok(rules);
         }
+        let sigma = authtrail_detect::sigma::load_paths(&self.sigma)?;
+        Ok(rules.with_sigma(sigma)?)
     }
 
     /// The configured GeoIP databases, opened (`None` when none is configured); an error names

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{expect_code, init, json_lines, run_in, Server};
+use common::{assert_start_refused, expect_code, init, json_lines, run_in, Server};
 use serde_json::Value;
 
 /// `n` failed sshd logons for rotating users from `ip`, a second apart from `minute`:00.
@@ -116,31 +116,9 @@ fn a_bad_rule_file_refuses_ingest_and_serve_with_file_line_and_key() {
     let file = tmp.path().join("auth.log");
     std::fs::write(&file, failures("203.0.113.9", 3, 0)).unwrap();
     let out = ingest(&dir, &file, &["--rules", rules.to_str().unwrap()]);
-    let (_, err) = expect_code(&out, 2, "ingest with bad rules");
-    assert!(
-        err.contains("rules.yaml:3:") && err.contains("treshold"),
-        "{err}"
-    );
-    let (listed, _) = expect_code(&run_in(&dir, &["checkpoint"]), 0, "checkpoint");
-    assert!(listed.contains("\n0\n"), "nothing written: {listed}");
-
     let config = tmp.path().join("serve.toml");
     std::fs::write(&config, "[detect]\nrules = \"rules.yaml\"\n").unwrap();
-    let out = run_in(
-        &dir,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
-    let (_, err) = expect_code(&out, 2, "serve with bad rules");
-    assert!(
-        err.contains("rules.yaml:3:") && err.contains("treshold"),
-        "{err}"
-    );
+    assert_start_refused(&dir, &out, &config, &["rules.yaml:3:", "treshold"]);
 }
 
 fn get(url: &str) -> reqwest::blocking::Response {

@@ -396,7 +396,7 @@ impl Engine {
                     };
                     group
                         .observe(v, rule.suppress_ms, fix)
-                        .map(|tr| travel_alert(rule, &key, tr))
+                        .map(|tr| travel_alert(rule, key, tr))
                 }
                 (Condition::Change(c), Groups::Change(groups)) => {
                     let place = place.get_or_insert_with(|| Place::of(record, geo.as_deref()));
@@ -416,7 +416,7 @@ impl Engine {
                     };
                     group
                         .observe(c, rule.suppress_ms, seen)
-                        .map(|ch| change_alert(rule, &key, ch))
+                        .map(|ch| change_alert(rule, key, ch))
                 }
                 // Groups are made for their rule's type.
                 _ => None,

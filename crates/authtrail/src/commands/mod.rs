@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             no_detect,
             geoip_city,
             geoip_asn,
+            sigma,
             files,
         } => {
             let mut settings = config
@@ -69,6 +70,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             if geoip_asn.is_some() {
                 settings.detect.geoip_asn = geoip_asn;
+            }
+            if !sigma.is_empty() {
+                settings.detect.sigma = sigma;
             }
             if no_detect {
                 settings.detect.enabled = Some(false);

@@ -350,3 +350,20 @@ pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
 }
+
+/// A bad detection setup refuses the start: `ingest` (its output given) exited 2 with an error
+/// holding each of `needles` and wrote nothing to `dir`; `serve` with the configuration file
+/// `config` is refused the same way.
+pub fn assert_start_refused(dir: &Path, ingest: &Output, config: &Path, needles: &[&str]) {
+    let holds = |err: &str| needles.iter().all(|n| err.contains(n));
+    let (_, err) = expect_code(ingest, 2, "ingest with a bad detection setup");
+    assert!(holds(&err), "{err}");
+    let (listed, _) = expect_code(&run_in(dir, &["checkpoint"]), 0, "checkpoint");
+    assert!(listed.contains("\n0\n"), "nothing written: {listed}");
+    let args = ["serve", "--listen", "127.0.0.1:0", "--config"];
+    let mut args = args.to_vec();
+    let config = config.to_string_lossy();
+    args.push(&config);
+    let (_, err) = expect_code(&run_in(dir, &args), 2, "serve with a bad detection setup");
+    assert!(holds(&err), "{err}");
+}
