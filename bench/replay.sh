@@ -46,7 +46,10 @@ for line in sys.stdin:
     g = json.loads(line)["alert"]["evidences"][0]["data"]["group"]
     if "ip" in g: ips.add(g["ip"])
 print("\n".join(sorted(ips)))' > "$WORK/authtrail.flagged"
-python3 "$PEERS/score.py" authtrail "$a_wall" "$a_cpu" "$LINES" "$WORK/authtrail.flagged" "$LOG.truth.json" | head -1
+# score.py prints a summary line and then every flagged IP: keep the first line (read from a
+# file: `| head -1` would make score.py fail with a broken pipe, and pipefail stop the script).
+score() { python3 "$PEERS/score.py" "$@" > "$WORK/score.txt"; head -1 "$WORK/score.txt"; }
+score authtrail "$a_wall" "$a_cpu" "$LINES" "$WORK/authtrail.flagged" "$LOG.truth.json"
 echo "authtrail ingest without detection: ${b_wall} s (cpu ${b_cpu} s); detection adds $(awk -v a="$a_wall" -v b="$b_wall" 'BEGIN{printf "%.2f", a/b}')x wall"
 
 OUT=$WORK/peers; mkdir -p "$OUT"
@@ -54,7 +57,7 @@ OUT=$WORK/peers; mkdir -p "$OUT"
 peers=${REPLAY_PEERS:-crowdsec fail2ban}
 for peer in $peers; do
   read -r p_wall p_cpu <<< "$("$PEERS/$peer-replay.sh" "$LOG" "$OUT")"
-  python3 "$PEERS/score.py" "$peer" "$p_wall" "$p_cpu" "$LINES" "$OUT/$peer.flagged" "$LOG.truth.json" | head -1
+  score "$peer" "$p_wall" "$p_cpu" "$LINES" "$OUT/$peer.flagged" "$LOG.truth.json"
   ratio=$(awk -v p="$p_wall" -v a="$a_wall" 'BEGIN{printf "%.2f", p/a}')
   goal=""; [ "$peer" = fail2ban ] && goal=" (goal >= 10: $(awk -v r="$ratio" 'BEGIN{print (r >= 10) ? "MET" : "MISSED"}'))"
   echo "FIGURE replay_${peer}_over_authtrail = ${ratio}x wall${goal}"
