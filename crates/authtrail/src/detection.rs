@@ -12,6 +12,14 @@ use authtrail_store::EmbeddedLog;
 
 use crate::config::DetectSettings;
 
+/// The rules and GeoIP databases detection starts with.
+pub struct Loaded {
+    /// The rules: built-ins, the rule file, the Sigma rules.
+    pub rules: Rules,
+    /// The GeoIP databases, when configured.
+    pub geo: Option<Arc<GeoIp>>,
+}
+
 /// What detection runs with.
 #[derive(Clone, Debug)]
 pub struct DetectOptions {
@@ -68,17 +76,26 @@ impl DetectOptions {
         Ok(Some(Arc::new(geo)))
     }
 
-    /// Starts the detector on `log` (its state in `data`), queueing its alerts for `outputs`;
-    /// `deliver` also starts sending them (`serve`; `ingest` leaves them queued for it).
+    /// The rules and GeoIP databases, loaded once: a bad file refuses the start before
+    /// anything is opened or written.
+    pub fn load(&self) -> Result<Loaded> {
+        Ok(Loaded {
+            rules: self.load_rules()?,
+            geo: self.load_geo()?,
+        })
+    }
+
+    /// Starts the detector with `loaded` on `log` (its state in `data`), queueing its alerts for
+    /// `outputs`; `deliver` also starts sending them (`serve`; `ingest` leaves them queued).
     pub fn start(
         &self,
+        loaded: Loaded,
         log: &Arc<EmbeddedLog>,
         data: &Path,
         outputs: &OutputsConfig,
         deliver: bool,
     ) -> Result<Detection> {
-        let rules = self.load_rules()?;
-        let geo = self.load_geo()?;
+        let Loaded { rules, geo } = loaded;
         let path = data.join(STATE_FILE);
         let state = StateDb::open(&path)?;
         let outbox =

@@ -4,11 +4,13 @@
 //! is taken from the first later event that gives it. A group with no event for `expire` starts
 //! again from its next event.
 
+use serde::{Deserialize, Serialize};
+
 use crate::rule::{Change, Watch};
 
-/// What one event of a group looked like.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Seen {
+/// What one event of a group looked like (stored as it is in the engine's state).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
     /// Event time, ms.
     pub t: i64,
     /// The entry's seq.

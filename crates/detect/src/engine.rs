@@ -325,12 +325,7 @@ impl Engine {
                         .iter()
                         .map(|d| cached_value(&mut distinct_values, d.field, record))
                         .collect();
-                    // A lookup before an insert: most events join a group that exists, and the
-                    // key is cloned only for a new one.
-                    if !groups.contains_key(key) {
-                        groups.insert(key.clone(), GroupWindow::new(th));
-                    }
-                    let Some(window) = groups.get_mut(key) else {
+                    let Some(window) = group_for(groups, key, || GroupWindow::new(th)) else {
                         continue;
                     };
                     let t = effective_time(time, window.newest(), self.watermark, self.lateness_ms);
@@ -345,9 +340,9 @@ impl Engine {
                     fired.map(|s| make_alert(rule, key, s))
                 }
                 (Condition::Sequence(sq), Groups::Sequence(groups)) => {
-                    let group = groups
-                        .entry(key.clone())
-                        .or_insert_with(|| SequenceGroup::new(sq));
+                    let Some(group) = group_for(groups, key, || SequenceGroup::new(sq)) else {
+                        continue;
+                    };
                     group.touched = self.observed;
                     let t = time.or(group.newest).or(self.watermark).unwrap_or(0);
                     let hit = Hit {
@@ -361,9 +356,9 @@ impl Engine {
                 }
                 (Condition::FirstSeen(fs), Groups::FirstSeen(groups)) => {
                     let t = time.or(self.watermark).unwrap_or(0);
-                    let group = groups
-                        .entry(key.clone())
-                        .or_insert_with(|| SeenGroup::new(t));
+                    let Some(group) = group_for(groups, key, || SeenGroup::new(t)) else {
+                        continue;
+                    };
                     group.touched = self.observed;
                     let value = value_of(fs.field, record);
                     group
@@ -372,9 +367,9 @@ impl Engine {
                 }
                 (Condition::Dormant(d), Groups::Dormant(groups)) => {
                     let t = time.or(self.watermark).unwrap_or(0);
-                    let group = groups
-                        .entry(key.clone())
-                        .or_insert_with(|| DormantGroup::new(t));
+                    let Some(group) = group_for(groups, key, || DormantGroup::new(t)) else {
+                        continue;
+                    };
                     group.touched = self.observed;
                     group
                         .observe(d, rule.suppress_ms, t)
@@ -385,7 +380,9 @@ impl Engine {
                     let Some(coords) = place.coords.filter(|_| !allowed(v, place)) else {
                         continue;
                     };
-                    let group = groups.entry(key.clone()).or_default();
+                    let Some(group) = group_for(groups, key, Default::default) else {
+                        continue;
+                    };
                     group.touched = self.observed;
                     let fix = Fix {
                         t: time.or(group.newest).or(self.watermark).unwrap_or(0),
@@ -400,7 +397,9 @@ impl Engine {
                 }
                 (Condition::Change(c), Groups::Change(groups)) => {
                     let place = place.get_or_insert_with(|| Place::of(record, geo.as_deref()));
-                    let group = groups.entry(key.clone()).or_default();
+                    let Some(group) = group_for(groups, key, Default::default) else {
+                        continue;
+                    };
                     group.touched = self.observed;
                     let seen = Seen {
                         t: time.or(group.newest).or(self.watermark).unwrap_or(0),
@@ -487,6 +486,19 @@ fn value_of(field: Field, record: &Record<'_>) -> Option<String> {
         .next()
         .filter(|v| !v.is_empty() && v != UNKNOWN_NAME)
         .map(|v| v.into_owned())
+}
+
+/// The group for `key`, made by `new` when absent. A lookup comes first: most events join a
+/// group that exists, and the key is cloned only for a new one.
+fn group_for<'a, G>(
+    groups: &'a mut HashMap<Key, G>,
+    key: &Key,
+    new: impl FnOnce() -> G,
+) -> Option<&'a mut G> {
+    if !groups.contains_key(key) {
+        groups.insert(key.clone(), new());
+    }
+    groups.get_mut(key)
 }
 
 /// A field's value (as [`value_of`]), read once per event and shared.

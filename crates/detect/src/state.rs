@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::{ChangeGroup, Seen};
+use crate::change::ChangeGroup;
+pub use crate::change::Seen as SeenState;
 use crate::dormant::DormantGroup;
 use crate::engine::{Engine, Groups};
 use crate::first_seen::SeenGroup;
@@ -127,23 +128,6 @@ pub struct ChangeState {
     pub last_fired: Option<i64>,
     /// The group's first event as compared.
     pub first: Option<SeenState>,
-}
-
-/// A change group's first event as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeenState {
-    /// Event time, ms.
-    pub t: i64,
-    /// The entry's seq.
-    pub seq: u64,
-    /// Source AS number.
-    pub asn: Option<u32>,
-    /// Source country.
-    pub country: Option<String>,
-    /// User-agent family.
-    pub user_agent: Option<String>,
-    /// Source address.
-    pub ip: Option<String>,
 }
 
 /// One group's window.
@@ -520,28 +504,14 @@ fn change_state(key: &[String], g: &ChangeGroup) -> ChangeState {
         key: key.to_vec(),
         newest: g.newest,
         last_fired: g.last_fired,
-        first: g.first.as_ref().map(|f| SeenState {
-            t: f.t,
-            seq: f.seq,
-            asn: f.asn,
-            country: f.country.clone(),
-            user_agent: f.user_agent.clone(),
-            ip: f.ip.clone(),
-        }),
+        first: g.first.clone(),
     }
 }
 
 /// The change group a stored one describes.
 fn change_of(s: &ChangeState) -> ChangeGroup {
     ChangeGroup {
-        first: s.first.as_ref().map(|f| Seen {
-            t: f.t,
-            seq: f.seq,
-            asn: f.asn,
-            country: f.country.clone(),
-            user_agent: f.user_agent.clone(),
-            ip: f.ip.clone(),
-        }),
+        first: s.first.clone(),
         newest: s.newest,
         last_fired: s.last_fired,
         touched: 0,

@@ -413,9 +413,7 @@ fn geo_stream(n: u64, seed: u64) -> Vec<Ev> {
     let mut x = seed | 1;
     (0..n)
         .map(|seq| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            x = xorshift(x);
             let ip = ips[(x % 5) as usize];
             let t = T0 + seq as i64 * 20 * M - ((x >> 9) % 30_000) as i64;
             let mut e = web(

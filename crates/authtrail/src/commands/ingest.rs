@@ -122,7 +122,7 @@ fn start_detection(
 ) -> Result<Option<Detection>> {
     detect
         .as_ref()
-        .map(|d| d.start(log, data, outputs, false))
+        .map(|d| d.start(d.load()?, log, data, outputs, false))
         .transpose()
 }
 

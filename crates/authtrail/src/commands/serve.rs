@@ -86,10 +86,8 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
     }
     let detect = DetectOptions::from_settings(&config.detect);
     // A bad rule file or GeoIP database refuses the start, before anything is opened or written.
-    if let Some(d) = &detect {
-        d.load_rules()?;
-        d.load_geo()?;
-    }
+    let loaded = detect.as_ref().map(DetectOptions::load).transpose()?;
+    let rule_count = loaded.as_ref().map_or(0, |l| l.rules.len());
     let signer = ensure_initialized(data, config.origin.as_deref())?;
     let log = Arc::new(
         EmbeddedLog::open(data, options).with_context(|| format!("opening {}", data.display()))?,
@@ -116,9 +114,9 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
                 .context("starting a tail thread")?,
         );
     }
-    let detection = match &detect {
-        Some(d) => Some(d.start(&log, data, &config.alerts, true)?),
-        None => None,
+    let detection = match (&detect, loaded) {
+        (Some(d), Some(loaded)) => Some(d.start(loaded, &log, data, &config.alerts, true)?),
+        _ => None,
     };
     let reloader = detection.as_ref().map(|r| r.reloader());
     let state = AppState::new(log.clone(), limits, parse.clone());
@@ -144,10 +142,9 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         }
         match (&detect, reloader) {
             (Some(d), Some(reloader)) => {
-                let rules = d.load_rules()?;
                 println!(
                     "detection: {} rules{}",
-                    rules.len(),
+                    rule_count,
                     d.rules
                         .as_ref()
                         .map(|p| format!(" (built-ins and {}; SIGHUP reloads)", p.display()))

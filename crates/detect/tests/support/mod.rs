@@ -87,15 +87,21 @@ pub fn failures(spec: impl IntoIterator<Item = (i64, String, String)>) -> Vec<Ev
         .collect()
 }
 
+/// The next number of a xorshift64 sequence (the test streams' deterministic randomness).
+pub fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
+
 /// A deterministic mixed stream from `seed` (some events up to 30 s late): spraying, brute force
 /// and noise from a few addresses, one event in five a success.
 pub fn mixed_stream(n: u64, seed: u64) -> Vec<Ev> {
     let mut x = seed | 1;
     (0..n)
         .map(|seq| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            x = xorshift(x);
             let ip = format!("203.0.113.{}", x % 7);
             let user = format!("user{}", (x >> 8) % 40);
             let t = T0 + seq as i64 * 700 - ((x >> 20) % 30_000) as i64;
