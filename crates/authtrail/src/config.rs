@@ -1,10 +1,11 @@
-//! The `serve` configuration file (TOML); flags override it.
+//! The `serve` configuration file (TOML); flags override it. Every key is in docs/CONFIG.md (a
+//! test below keeps that page and these structs in step).
 
 use std::path::Path;
 
 use std::net::IpAddr;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use authtrail_ingest::parse::gateway::GatewayConfig;
 use authtrail_ingest::ParseConfig;
 use ipnet::IpNet;
@@ -158,12 +159,27 @@ pub fn parse_config(timezone: Option<&str>, gateway: &GatewaySettings) -> Result
 }
 
 impl ServeConfig {
+    /// Parse configuration text; an error names the table (`alerts.webhook[0]`) and the key.
+    pub fn parse(text: &str) -> Result<Self> {
+        serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|e| {
+            // The path ends with the key at fault: `alerts.webhook[0].secret_enf`.
+            let place = match e.path().to_string() {
+                p if p == "." => "at the top level".to_string(),
+                p => match p.rsplit_once('.') {
+                    Some((table, key)) => format!("in table [{table}], key {key}"),
+                    None => format!("at the top level, key {p}"),
+                },
+            };
+            anyhow!("{place}: {}", e.into_inner().to_string().trim_end())
+        })
+    }
+
     /// Read and parse a configuration file.
     pub fn load(path: &Path) -> Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut config: ServeConfig =
-            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let mut config =
+            ServeConfig::parse(&text).with_context(|| format!("parsing {}", path.display()))?;
         if let Some(dir) = path.parent() {
             let detect = &mut config.detect;
             for file in [
@@ -180,5 +196,218 @@ impl ServeConfig {
             }
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_reflection::{ContainerFormat, Format, Registry, Tracer, TracerConfig};
+
+    use super::*;
+
+    /// The configuration reference.
+    const CONFIG_MD: &str =
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CONFIG.md"));
+
+    /// Every key the config structs accept, as (table, key): `("", "listen")`,
+    /// `("alerts.webhook", "url")`. Read from the types themselves, so no list to keep.
+    fn accepted_keys() -> BTreeSet<(String, String)> {
+        let mut tracer = Tracer::new(TracerConfig::default());
+        tracer
+            .trace_simple_type::<ServeConfig>()
+            .expect("the config types can be traced");
+        let registry = tracer.registry().expect("a complete registry");
+        let mut keys = BTreeSet::new();
+        walk(&registry, "ServeConfig", "", &mut keys);
+        keys
+    }
+
+    fn walk(registry: &Registry, name: &str, table: &str, keys: &mut BTreeSet<(String, String)>) {
+        let Some(ContainerFormat::Struct(fields)) = registry.get(name) else {
+            panic!("{name} is not a struct in the registry");
+        };
+        for field in fields {
+            match nested_struct(&field.value) {
+                Some(inner) => {
+                    let path = match table {
+                        "" => field.name.clone(),
+                        t => format!("{t}.{}", field.name),
+                    };
+                    walk(registry, inner, &path, keys);
+                }
+                None => {
+                    keys.insert((table.to_string(), field.name.clone()));
+                }
+            }
+        }
+    }
+
+    /// The struct a field holds (through options and arrays): a table or an array of tables.
+    fn nested_struct(format: &Format) -> Option<&str> {
+        match format {
+            Format::TypeName(name) => Some(name),
+            Format::Option(inner) | Format::Seq(inner) => nested_struct(inner),
+            _ => None,
+        }
+    }
+
+    /// The keys CONFIG.md documents, as (table, key): the first code span of each table row
+    /// under a heading naming a table (`` `[alerts]` ``, `` `[[alerts.webhook]]` ``), or the
+    /// "Top-level keys" heading.
+    fn documented_keys() -> BTreeSet<(String, String)> {
+        let mut keys = BTreeSet::new();
+        let mut table: Option<String> = None;
+        for line in CONFIG_MD.lines() {
+            if line.starts_with('#') {
+                table = if line.to_lowercase().contains("top-level keys") {
+                    Some(String::new())
+                } else {
+                    code_span(line)
+                        .filter(|c| c.starts_with('['))
+                        .map(|c| c.trim_matches(|ch| ch == '[' || ch == ']').to_string())
+                };
+            } else if let (Some(t), Some(rest)) = (&table, line.strip_prefix("| ")) {
+                if let Some(key) = code_span(rest).filter(|_| rest.starts_with('`')) {
+                    keys.insert((t.clone(), key.to_string()));
+                }
+            }
+        }
+        keys
+    }
+
+    fn code_span(text: &str) -> Option<&str> {
+        let start = text.find('`')? + 1;
+        let len = text[start..].find('`')?;
+        Some(&text[start..start + len])
+    }
+
+    fn example_blocks() -> Vec<&'static str> {
+        CONFIG_MD
+            .split("```toml\n")
+            .skip(1)
+            .map(|rest| rest.split("```").next().unwrap_or(""))
+            .collect()
+    }
+
+    #[test]
+    fn config_md_documents_every_key_and_no_other() {
+        let accepted = accepted_keys();
+        let documented = documented_keys();
+        let show = |keys: Vec<&(String, String)>| {
+            keys.iter()
+                .map(|(t, k)| {
+                    if t.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("[{t}] {k}")
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let undocumented: Vec<_> = accepted.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "keys the config accepts that docs/CONFIG.md does not document: {:?}",
+            show(undocumented)
+        );
+        let unknown: Vec<_> = documented.difference(&accepted).collect();
+        assert!(
+            unknown.is_empty(),
+            "keys docs/CONFIG.md documents that the config does not accept: {:?}",
+            show(unknown)
+        );
+        assert!(accepted.contains(&("alerts.webhook".into(), "secret_env".into())));
+        assert!(accepted.len() > 30, "{accepted:?}");
+    }
+
+    #[test]
+    fn config_md_examples_parse() {
+        let blocks = example_blocks();
+        assert!(blocks.len() >= 2, "CONFIG.md has its example blocks");
+        for block in blocks {
+            if let Err(e) = ServeConfig::parse(block) {
+                panic!("a CONFIG.md example does not parse: {e:#}\n{block}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_full_example_sets_every_key() {
+        // The first example is the complete file: every key in it, so it shows them all.
+        let full = example_blocks()[0];
+        let value: toml::Table = toml::from_str(full).expect("TOML");
+        let mut set = BTreeSet::new();
+        collect(&value, "", &mut set);
+        let missing: Vec<_> = accepted_keys().difference(&set).cloned().collect();
+        assert!(missing.is_empty(), "the full example lacks {missing:?}");
+    }
+
+    /// The (table, key) pairs a TOML document sets, arrays of tables merged.
+    fn collect(table: &toml::Table, path: &str, out: &mut BTreeSet<(String, String)>) {
+        for (key, value) in table {
+            let inner = match path {
+                "" => key.clone(),
+                p => format!("{p}.{key}"),
+            };
+            match value {
+                toml::Value::Table(t) => collect(t, &inner, out),
+                toml::Value::Array(items)
+                    if items.iter().all(toml::Value::is_table) && !items.is_empty() =>
+                {
+                    for item in items {
+                        if let toml::Value::Table(t) = item {
+                            collect(t, &inner, out);
+                        }
+                    }
+                }
+                _ => {
+                    out.insert((path.to_string(), key.clone()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_top_level_key_is_refused_by_name() {
+        let err = ServeConfig::parse("listen = \"127.0.0.1:7800\"\nlisten_adress = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `listen_adress`"), "{err}");
+        assert!(err.contains("at the top level, key listen_adress"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_nested_key_is_refused_with_its_table() {
+        let text = "[detect]\nenabled = true\n\n[[alerts.webhook]]\nurl = \"https://example.com/\"\nsecret_enf = \"X\"\n";
+        let err = ServeConfig::parse(text).unwrap_err().to_string();
+        assert!(err.contains("unknown field `secret_enf`"), "{err}");
+        assert!(
+            err.contains("in table [alerts.webhook[0]], key secret_enf"),
+            "{err}"
+        );
+        assert!(err.contains("line 6"), "{err}");
+        let err = ServeConfig::parse("[gateway]\ntrusted_proxy = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `trusted_proxy`"), "{err}");
+        assert!(
+            err.contains("in table [gateway], key trusted_proxy"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err =
+            ServeConfig::parse("[[tail]]\npath = \"/var/log/x\"\npoll_interval_ms = \"fast\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("in table [tail[0]], key poll_interval_ms"),
+            "{err}"
+        );
     }
 }

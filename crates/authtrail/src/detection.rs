@@ -112,7 +112,7 @@ impl DetectOptions {
         let mut detector = Detector::open(log.clone(), state, rules, self.lateness_ms)
             .context("resuming detection")?;
         detector.set_geo(geo);
-        let queue = outbox.clone();
+        let queue = Arc::clone(&outbox);
         let running = Running::start(
             detector,
             Box::new(move |alerts| {
@@ -136,6 +136,7 @@ impl DetectOptions {
         Ok(Detection {
             running,
             dispatcher,
+            outbox,
         })
     }
 }
@@ -144,9 +145,15 @@ impl DetectOptions {
 pub struct Detection {
     running: Running,
     dispatcher: Option<Dispatcher>,
+    outbox: Arc<Outbox>,
 }
 
 impl Detection {
+    /// The alerts' outbox (its queue depth is a metric).
+    pub fn outbox(&self) -> Arc<Outbox> {
+        self.outbox.clone()
+    }
+
     /// A handle that replaces the rules.
     pub fn reloader(&self) -> Reloader {
         self.running.reloader()

@@ -21,6 +21,7 @@ pub mod rule;
 mod sequence;
 pub mod sigma;
 pub mod state;
+pub mod telemetry;
 mod useragent;
 mod velocity;
 mod window;

@@ -15,6 +15,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod received;
 pub mod sources;
+pub mod telemetry;
 
 pub use error::IngestError;
 pub use limits::Limits;

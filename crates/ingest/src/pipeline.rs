@@ -19,6 +19,7 @@ use crate::parse::{
     auditd, auth0, authelia, authentik, cloudtrail, entra, envoy, keycloak, kubernetes, nginx,
     okta, otlp, syslog, windows, ParseConfig, ParseContext, ParseResult, Parser, Unrecognized,
 };
+use crate::telemetry::Outcome;
 
 /// Counts of what a batch (or a whole input) held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct BatchSummary {
     pub by_parser: BTreeMap<String, usize>,
     /// The first few reasons records were unparsed, with their lines.
     pub unparsed_reasons: Vec<(usize, String)>,
+    /// Records per (parser, outcome) ("none" when no parser took the record), for metrics.
+    pub by_outcome: BTreeMap<(&'static str, Outcome), usize>,
 }
 
 impl BatchSummary {
@@ -54,6 +57,9 @@ impl BatchSummary {
                 *mine.entry(k.clone()).or_default() += v;
             }
         }
+        for (k, v) in &other.by_outcome {
+            *self.by_outcome.entry(*k).or_default() += v;
+        }
         for reason in &other.unparsed_reasons {
             if self.unparsed_reasons.len() < MAX_REASONS {
                 self.unparsed_reasons.push(reason.clone());
@@ -61,7 +67,7 @@ impl BatchSummary {
         }
     }
 
-    fn count(&mut self, event: &Event, parser: Option<Parser>) {
+    fn count(&mut self, event: &Event, parser: Option<Parser>, outcome: Outcome) {
         self.events += 1;
         let class = event
             .class_name
@@ -80,6 +86,7 @@ impl BatchSummary {
         *self.by_kind.entry(kind).or_default() += 1;
         let parser = parser.map_or("none", Parser::name);
         *self.by_parser.entry(parser.to_string()).or_default() += 1;
+        *self.by_outcome.entry((parser, outcome)).or_default() += 1;
     }
 
     fn note_unparsed(&mut self, line: usize, reason: &str) {
@@ -313,13 +320,16 @@ impl Normalizer {
         let mut work = Vec::with_capacity(records.len());
         for (record, salt) in records.into_iter().zip(salts) {
             let normalized = self.normalize(&record);
+            let mut outcome = Outcome::Accepted;
             if let Some(reason) = &normalized.unparsed_reason {
                 summary.note_unparsed(record.line, reason);
+                outcome = Outcome::Unparsed;
             }
             if record.is_truncated() {
                 summary.truncated += 1;
+                outcome = Outcome::Truncated;
             }
-            summary.count(&normalized.event, normalized.parser);
+            summary.count(&normalized.event, normalized.parser, outcome);
             work.push((record, normalized.event, salt));
         }
         let entries = encode_all(&work, source, received_at_ns, self.index_keys)?;
@@ -553,6 +563,8 @@ mod tests {
         assert_eq!(batch.summary.unparsed, 2);
         assert_eq!(batch.summary.by_class["Authentication"], 2);
         assert_eq!(batch.summary.by_class["Unparsed"], 2);
+        assert_eq!(batch.summary.by_outcome[&("ocsf", Outcome::Accepted)], 2);
+        assert_eq!(batch.summary.by_outcome[&("ocsf", Outcome::Unparsed)], 2);
         assert_eq!(batch.summary.unparsed_reasons[0].0, 2);
         assert!(
             batch.summary.unparsed_reasons[0].1.contains("activity_id"),

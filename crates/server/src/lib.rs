@@ -4,12 +4,13 @@
 //! The model: [`AppState`] holds the log and the limits; [`router`] maps each route to a handler
 //! in [`routes`]; errors are one JSON shape ([`error::ApiError`]). Handlers do blocking work
 //! (parsing, hashing, waiting for the fsync) on tokio's blocking pool, so the async workers only
-//! move bytes.
+//! move bytes. [`telemetry`] counts requests and renders `/metrics` (docs/METRICS.md).
 #![forbid(unsafe_code)]
 
 pub mod error;
 pub mod routes;
 pub mod state;
+pub mod telemetry;
 
 pub use state::AppState;
 
@@ -34,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/checkpoint", get(routes::tlog::checkpoint))
         .route("/tile/{*path}", get(routes::tlog::tile))
         .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(routes::metrics::metrics))
+        .route_layer(axum::middleware::from_fn(telemetry::track_http))
         .fallback(routes::not_found)
         .with_state(state)
 }

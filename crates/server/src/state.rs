@@ -6,6 +6,8 @@ use authtrail_ingest::{Limits, ParseConfig};
 use authtrail_store::EmbeddedLog;
 use tokio::sync::Semaphore;
 
+use crate::telemetry::Metrics;
+
 /// Shared state of the HTTP API.
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +19,8 @@ pub struct AppState {
     pub parse_config: Arc<ParseConfig>,
     /// Batches being parsed at once: one per core, so parsing never starves the log's writer.
     pub parsing: Arc<Semaphore>,
+    /// The metrics `/metrics` renders; `None` answers that route with 404.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl AppState {
@@ -28,6 +32,13 @@ impl AppState {
             limits,
             parse_config,
             parsing: Arc::new(Semaphore::new(cores)),
+            metrics: None,
         }
+    }
+
+    /// The same state, rendering `metrics` on `/metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 }

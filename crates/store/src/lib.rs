@@ -21,6 +21,7 @@ mod read;
 mod recover;
 pub mod search;
 pub mod sync;
+pub mod telemetry;
 pub mod trace;
 pub mod verify;
 mod writer;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use authtrail_ledger::checkpoint::{open_checkpoint, sign_checkpoint, Checkpoint};
 use authtrail_ledger::note::{Ed25519Signer, NoteSigner, NoteVerifier};
@@ -79,6 +79,8 @@ pub(crate) struct Shared {
     /// Entries whose hashes are stored.
     pub(crate) integrated: AtomicU64,
     checkpoint: RwLock<Arc<SignedCheckpoint>>,
+    /// When the latest checkpoint was signed (its file's time, for one found at open).
+    published_at: Mutex<Option<SystemTime>>,
     poison: Mutex<Option<String>>,
     wake: (Mutex<bool>, Condvar),
     /// Signalled each time entries become durable (and on close), for followers of the log.
@@ -148,6 +150,10 @@ impl EmbeddedLog {
             .map_err(|_| StoreError::Locked(layout.root().to_path_buf()))?;
         let verifier = signer.verifier();
         let existing = read_checkpoint(&layout, &verifier)?;
+        let existing_at = existing
+            .as_ref()
+            .and_then(|_| std::fs::metadata(layout.checkpoint()).ok())
+            .and_then(|m| m.modified().ok());
         crate::keys::create_dirs(&layout)?;
         let files = LogFiles::open(layout.clone(), true)?;
         let recovered = recover(&files, existing.as_ref().map_or(0, |c| c.checkpoint.size))?;
@@ -159,6 +165,7 @@ impl EmbeddedLog {
                 Some(c) => c,
                 None => publish(&layout, &*signer, 0, authtrail_ledger::hash::empty_root())?,
             })),
+            published_at: Mutex::new(existing_at.or_else(|| Some(SystemTime::now()))),
             poison: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
             grown: (Mutex::new(()), Condvar::new()),
@@ -313,6 +320,11 @@ impl EmbeddedLog {
             .read()
             .map(|c| c.clone())
             .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// When the latest checkpoint was signed, if known (for one found at open: its file's time).
+    pub fn checkpoint_published_at(&self) -> Option<SystemTime> {
+        self.shared.published_at.lock().ok().and_then(|t| *t)
     }
 
     /// The log's verifier key.
@@ -506,6 +518,9 @@ fn publish_if_grown(shared: &Shared, signer: &dyn NoteSigner) -> Result<()> {
     let signed = publish(&shared.files.layout, signer, size, root)?;
     if let Ok(mut c) = shared.checkpoint.write() {
         *c = Arc::new(signed);
+    }
+    if let Ok(mut at) = shared.published_at.lock() {
+        *at = Some(SystemTime::now());
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
+use std::time::Instant;
 
 use authtrail_ledger::hash::leaf_hash;
 use authtrail_ledger::tree::Frontier;
@@ -149,6 +150,7 @@ impl Writer {
             .write_all_at(&slots, self.next_seq * SLOT_SIZE as u64)
             .map_err(|e| StoreError::io("write slots", files.layout.headers(), e))?;
         // The two files' syncs overlap: the disk sees both flushes at once.
+        let syncing = Instant::now();
         std::thread::scope(|scope| -> Result<()> {
             let bodies = scope.spawn(|| -> Result<()> {
                 for (segment, f) in &segment_files {
@@ -167,6 +169,7 @@ impl Writer {
                 .unwrap_or_else(|_| Err(StoreError::Poisoned("sync thread panicked".into())))?;
             slots_synced
         })?;
+        crate::telemetry::record_group(count, syncing.elapsed());
         // The index keys go to the index before the entries count as durable: the indexer only
         // reads entries below the durable size, so it finds their keys fed and parses nothing.
         if let Some(index) = self.shared.index.get() {

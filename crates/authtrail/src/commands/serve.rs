@@ -1,5 +1,6 @@
 //! `authtrail serve`: the HTTP API and the syslog listeners on the embedded store.
 
+use std::future::IntoFuture;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use authtrail_ingest::sources::syslog::{run_tcp, run_udp, SyslogSink};
 use authtrail_ingest::sources::tail::{Tail, TailConfig, TailSink};
 use authtrail_ingest::{InputFormat, Limits};
+use authtrail_server::telemetry::{Metrics, UPKEEP_EVERY};
 use authtrail_server::{router, AppState};
 use authtrail_store::{EmbeddedLog, LogOptions};
 
@@ -19,6 +21,11 @@ use crate::detection::DetectOptions;
 
 /// Default listen address: loopback only, so a fresh install exposes nothing.
 const DEFAULT_LISTEN: &str = "127.0.0.1:7800";
+
+/// After SIGTERM, how long requests in flight (and then the syslog batches being appended) may
+/// take to finish before their connections are closed: a request cut there was never answered,
+/// so nothing acknowledged is lost. Below systemd's default stop timeout (90 s).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What `serve` was asked to do on its command line.
 pub struct ServeArgs<'a> {
@@ -119,7 +126,15 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         _ => None,
     };
     let reloader = detection.as_ref().map(|r| r.reloader());
-    let state = AppState::new(log.clone(), limits, parse.clone());
+    let metrics = Metrics::install().context("installing the metrics recorder")?;
+    if let Some(outbox) = detection.as_ref().map(|d| d.outbox()) {
+        metrics.add_probe(Box::new(move || {
+            if let Err(e) = outbox.record_depth() {
+                tracing::warn!(error = %e, "reading the alerts outbox's depth for /metrics");
+            }
+        }));
+    }
+    let state = AppState::new(log.clone(), limits, parse.clone()).with_metrics(metrics.clone());
     let size = log.size();
     let syslog_log = log.clone();
     runtime.block_on(async move {
@@ -154,12 +169,35 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
             }
             _ => println!("detection: off"),
         }
+        tokio::spawn(upkeep(metrics));
         println!("ready");
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = stopping.clone();
+        // On the signal: the listener closes (new connections are refused), requests in flight
+        // finish and get their answers, idle connections close.
+        let server = axum::serve(listener, router(state))
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                signalled.notify_one();
+            })
+            .into_future();
+        tokio::select! {
+            served = server => served.context("serving HTTP"),
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(DRAIN_TIMEOUT).await;
+            } => {
+                eprintln!(
+                    "requests still open {} s after the signal: closing them unanswered",
+                    DRAIN_TIMEOUT.as_secs()
+                );
+                Ok(())
+            }
+        }
     })?;
+    // Stops the syslog listeners and their connections, and waits for the batches they are
+    // appending: every append that began is done before detection's last look and the close.
+    runtime.shutdown_timeout(DRAIN_TIMEOUT);
     stop_tails.store(true, Ordering::Relaxed);
     for t in tail_threads {
         let _ = t.join();
@@ -277,6 +315,16 @@ async fn reload_on_hangup(detect: DetectOptions, reloader: authtrail_detect::fol
     }
 }
 
+/// Folds histogram samples into their buckets every [`UPKEEP_EVERY`], until the runtime stops.
+async fn upkeep(metrics: Arc<Metrics>) {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        every.tick().await;
+        metrics.run_upkeep();
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -230,6 +230,7 @@ impl Detector {
             }
         }
         let seqs = self.log.append(prepared)?;
+        crate::telemetry::record_alerts(&fresh);
         out.extend(seqs.zip(fresh).map(|(seq, alert)| Appended { seq, alert }));
         self.next = end;
         if self.next >= self.replay_end {

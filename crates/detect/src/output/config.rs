@@ -30,8 +30,12 @@ pub struct OutputsConfig {
 pub struct WebhookConfig {
     /// The output's name (default `webhook-N`, N its position from 1).
     pub name: Option<String>,
-    /// The URL alerts are POSTed to (http or https).
+    /// The URL alerts are POSTed to (http or https); empty when `url_env` names it.
+    #[serde(default)]
     pub url: String,
+    /// The name of an environment variable holding the URL (a Slack webhook's URL is a
+    /// credential).
+    pub url_env: Option<String>,
     /// The HMAC-SHA256 signing secret.
     pub secret: Option<String>,
     /// The name of an environment variable holding the signing secret.
@@ -48,6 +52,7 @@ impl fmt::Debug for WebhookConfig {
         f.debug_struct("WebhookConfig")
             .field("name", &self.name)
             .field("url", &redacted_url(&self.url))
+            .field("url_env", &self.url_env)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("secret_env", &self.secret_env)
             .field("format", &self.format)
@@ -220,20 +225,38 @@ fn output_name(name: Option<&str>, kind: &str, index: usize) -> Result<String, O
 
 /// A webhook's settings.
 fn webhook(name: &str, w: &WebhookConfig) -> Result<Kind, OutputError> {
-    let url = Url::parse(&w.url).map_err(|e| {
+    let (text, key) = match (w.url.is_empty(), &w.url_env) {
+        (false, Some(_)) => {
+            return Err(OutputError::config(
+                name,
+                "url_env",
+                "set either url or url_env, not both",
+            ))
+        }
+        (false, None) => (w.url.clone(), "url"),
+        (true, Some(var)) => (from_env(name, "url_env", var)?, "url_env"),
+        (true, None) => {
+            return Err(OutputError::config(
+                name,
+                "url",
+                "is required (or url_env, naming an environment variable that holds it)",
+            ))
+        }
+    };
+    let url = Url::parse(&text).map_err(|e| {
         OutputError::config(
             name,
-            "url",
-            format!("{:?} is not a URL: {e}", redacted_url(&w.url)),
+            key,
+            format!("{:?} is not a URL: {e}", redacted_url(&text)),
         )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(OutputError::config(
             name,
-            "url",
+            key,
             format!(
                 "{:?} is not an http:// or https:// URL with a host",
-                redacted_url(&w.url)
+                redacted_url(&text)
             ),
         ));
     }
@@ -249,7 +272,7 @@ fn webhook(name: &str, w: &WebhookConfig) -> Result<Kind, OutputError> {
             return Err(OutputError::config(name, "secret", "is empty"))
         }
         (Some(s), None) => Some(s.as_bytes().to_vec()),
-        (None, Some(var)) => Some(secret_from_env(name, var)?),
+        (None, Some(var)) => Some(from_env(name, "secret_env", var)?.into_bytes()),
         (None, None) => None,
     };
     let format = match w.format.as_deref() {
@@ -279,26 +302,19 @@ fn webhook(name: &str, w: &WebhookConfig) -> Result<Kind, OutputError> {
     })
 }
 
-/// The secret held by environment variable `var`.
-fn secret_from_env(name: &str, var: &str) -> Result<Vec<u8>, OutputError> {
-    match std::env::var(var) {
-        Ok(s) if s.is_empty() => Err(OutputError::config(
-            name,
-            "secret_env",
-            format!("environment variable {var} is empty"),
-        )),
-        Ok(s) => Ok(s.into_bytes()),
-        Err(std::env::VarError::NotPresent) => Err(OutputError::config(
-            name,
-            "secret_env",
-            format!("environment variable {var} is not set"),
-        )),
-        Err(std::env::VarError::NotUnicode(_)) => Err(OutputError::config(
-            name,
-            "secret_env",
-            format!("environment variable {var} is not UTF-8"),
-        )),
-    }
+/// The value of environment variable `var`, which output `name`'s `key` names.
+fn from_env(name: &str, key: &'static str, var: &str) -> Result<String, OutputError> {
+    let why = match std::env::var(var) {
+        Ok(s) if !s.is_empty() => return Ok(s),
+        Ok(_) => "is empty",
+        Err(std::env::VarError::NotPresent) => "is not set",
+        Err(std::env::VarError::NotUnicode(_)) => "is not UTF-8",
+    };
+    Err(OutputError::config(
+        name,
+        key,
+        format!("environment variable {var} {why}"),
+    ))
 }
 
 /// A syslog receiver's settings.
@@ -457,6 +473,61 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(err.to_string().contains("secret_env"), "{err}");
+    }
+
+    #[test]
+    fn url_env_is_read_and_excludes_url() {
+        // PATH is set wherever tests run, and is no URL.
+        let w = WebhookConfig {
+            url_env: Some("PATH".into()),
+            ..Default::default()
+        };
+        let err = OutputsConfig {
+            webhook: vec![w.clone()],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("url_env") && err.contains("not a URL"),
+            "{err}"
+        );
+        let both = WebhookConfig {
+            url: "https://example.com/".into(),
+            ..w
+        };
+        let err = OutputsConfig {
+            webhook: vec![both],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not both"), "{err}");
+        let unset = WebhookConfig {
+            url_env: Some("AUTHTRAIL_TEST_SURELY_UNSET_VARIABLE".into()),
+            ..Default::default()
+        };
+        let err = OutputsConfig {
+            webhook: vec![unset],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("AUTHTRAIL_TEST_SURELY_UNSET_VARIABLE is not set"),
+            "{err}"
+        );
+        let none = OutputsConfig {
+            webhook: vec![WebhookConfig::default()],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(none.contains("url") && none.contains("required"), "{none}");
     }
 
     #[test]

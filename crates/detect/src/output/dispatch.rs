@@ -415,6 +415,15 @@ impl Worker {
             }
         }
         tracing::trace!(output = %lane.name, due = count, sent = outcomes.len(), "alerts batch");
+        let delivered = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Delivered))
+            .count() as u64;
+        crate::telemetry::record_deliveries(
+            &lane.name,
+            delivered,
+            outcomes.len() as u64 - delivered,
+        );
         queue::record(&self.db, &lane.name, &outcomes, now_ms())?;
         Ok(result)
     }

@@ -88,8 +88,25 @@ impl Outbox {
 
     /// Deliveries waiting (all configured outputs), for metrics.
     pub fn depth(&self) -> Result<u64, OutputError> {
+        Ok(self.depth_by_output()?.iter().map(|(_, n)| n).sum())
+    }
+
+    /// Deliveries waiting per configured output (zero included), in configuration order.
+    pub fn depth_by_output(&self) -> Result<Vec<(String, u64)>, OutputError> {
         let depth = queue::depth_by_output(&self.db)?;
-        Ok(self.outputs.iter().filter_map(|o| depth.get(&o.name)).sum())
+        Ok(self
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), depth.get(&o.name).copied().unwrap_or(0)))
+            .collect())
+    }
+
+    /// Sets the queue depth gauge of each configured output (at scrape time).
+    pub fn record_depth(&self) -> Result<(), OutputError> {
+        for (name, depth) in self.depth_by_output()? {
+            crate::telemetry::record_depth(&name, depth);
+        }
+        Ok(())
     }
 
     /// Starts the delivery thread; it runs until the handle's [`Dispatcher::stop`] or drop.

@@ -49,7 +49,10 @@ impl SyslogSink {
                     let summary = batch.summary;
                     sink.log
                         .append(batch.entries)
-                        .map(|range| (range, summary))
+                        .map(|range| {
+                            crate::telemetry::record_appended(&sink.source, &summary);
+                            (range, summary)
+                        })
                         .map_err(|e| e.to_string())
                 });
             (normalizer, outcome, messages.len())

@@ -395,6 +395,7 @@ impl Tail {
                         path: path.to_path_buf(),
                         source,
                     })?;
+                crate::telemetry::record_appended(&self.config.source, &batch.summary);
             }
             f.offset += end as u64;
             let state = SavedState {

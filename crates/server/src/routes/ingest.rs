@@ -84,6 +84,7 @@ async fn ingest(
     let format = InputFormat::parse(params.format.as_deref().unwrap_or(default_format))?;
     let source = params.source.unwrap_or_else(|| "http".to_string());
     let limits = state.limits;
+    let source_label = source.clone();
     let batch = {
         let _permit = state.parsing.acquire().await.map_err(|_| {
             ApiError::new(
@@ -100,6 +101,7 @@ async fn ingest(
     let count = batch.entries.len();
     let entries = batch.entries;
     let range = blocking(move || Ok(log.append(entries)?)).await?;
+    authtrail_ingest::telemetry::record_appended(&source_label, &summary);
     Ok(Json(json!({
         "accepted": count,
         "first_seq": range.start,

@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod entries;
 pub mod health;
 pub mod ingest;
+pub mod metrics;
 pub mod otlp;
 pub mod proofs;
 pub mod search;

@@ -178,6 +178,7 @@ pub async fn post_logs(
         .ok_or_else(|| OtlpError::too_large(limit, encoding))?;
     let source = params.source.unwrap_or_else(|| DEFAULT_SOURCE.to_string());
     let limits = state.limits;
+    let source_label = source.clone();
     let batch = {
         let _permit = state.parsing.acquire().await.map_err(|_| {
             OtlpError::new(
@@ -212,6 +213,7 @@ pub async fn post_logs(
             .map_err(|e| OtlpError::from_api(e.into(), encoding))
     })
     .await?;
+    authtrail_ingest::telemetry::record_appended(&source_label, &summary);
     Ok(success(
         encoding,
         Some((range.start, range.end.saturating_sub(1))),
