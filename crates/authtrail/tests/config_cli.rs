@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::process::Stdio;
 
 use common::{authtrail, expect_code, init, run_in, Server};
@@ -34,13 +35,19 @@ fn serve(
     cmd.output().expect("run serve")
 }
 
-#[test]
-fn an_unset_secret_variable_refuses_the_start_naming_it() {
+/// A data directory and a config file holding `text`, in a temporary directory.
+fn setup(text: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     init(&dir);
     let config = tmp.path().join("authtrail.toml");
-    std::fs::write(&config, WEBHOOK).unwrap();
+    std::fs::write(&config, text).unwrap();
+    (tmp, dir, config)
+}
+
+#[test]
+fn an_unset_secret_variable_refuses_the_start_naming_it() {
+    let (_tmp, dir, config) = setup(WEBHOOK);
 
     let out = serve(&dir, &config, &[]);
     let (_, err) = expect_code(&out, 2, "serve without the URL's variable");
@@ -70,11 +77,7 @@ fn an_unset_secret_variable_refuses_the_start_naming_it() {
 
 #[test]
 fn an_unknown_key_refuses_the_start_naming_key_and_table() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    init(&dir);
-    let config = tmp.path().join("authtrail.toml");
-    std::fs::write(&config, "[detect]\nenabled = true\nlateness = 5\n").unwrap();
+    let (_tmp, dir, config) = setup("[detect]\nenabled = true\nlateness = 5\n");
     let out = serve(&dir, &config, &[]);
     let (_, err) = expect_code(&out, 2, "serve with an unknown key");
     assert!(err.contains("unknown field `lateness`"), "{err}");

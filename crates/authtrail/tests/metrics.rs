@@ -82,6 +82,9 @@ fn sum(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// The HTTP request counter.
+const HTTP: &str = "authtrail_http_requests_total";
+
 const RULES: &str = "rules:
   - id: e2e-two-failures
     title: Two failed logons for one user
@@ -118,15 +121,12 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
 
     // Source alpha: three valid OCSF failures of one user (the rule fires once, at the second).
     let alpha: Vec<String> = (0..3).map(|_| event(&unique_marker("alpha"))).collect();
-    let answer: Value = http
-        .post(format!("{}/v1/events?source=alpha", server.url))
-        .body(alpha.join("\n"))
-        .send()
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .unwrap();
+    let post = |path: &str, body: String| -> Value {
+        let url = format!("{}{path}", server.url);
+        let answer = http.post(url).body(body).send().unwrap();
+        answer.error_for_status().unwrap().json().unwrap()
+    };
+    let answer = post("/v1/events?source=alpha", alpha.join("\n"));
     assert_eq!(answer["accepted"], 3, "{answer}");
 
     // Source beta: an sshd line, a line no parser reads, and one over the 200-byte line limit.
@@ -135,15 +135,7 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         "Dec 10 06:55:46 h sshd[1]: Invalid user bob from 198.51.100.4 port 4711\n\
          this is no log line anyone writes\n{long}\n"
     );
-    let answer: Value = http
-        .post(format!("{}/v1/raw?format=auto&source=beta", server.url))
-        .body(beta)
-        .send()
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .unwrap();
+    let answer = post("/v1/raw?format=auto&source=beta", beta);
     assert_eq!(answer["accepted"], 3, "{answer}");
     assert_eq!(answer["unparsed"], 2, "{answer}");
     assert_eq!(answer["truncated"], 1, "{answer}");
@@ -200,11 +192,11 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         std::thread::sleep(Duration::from_millis(100));
     };
 
-    let events = |source: &str, parser: &str, outcome: &str| {
+    let events = |s, p, o| {
         value(
             &samples,
             "authtrail_events_total",
-            &[("source", source), ("parser", parser), ("outcome", outcome)],
+            &[("source", s), ("parser", p), ("outcome", o)],
         )
     };
     assert_eq!(events("alpha", "ocsf", "accepted"), Some(3.0), "{text}");
@@ -267,11 +259,11 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     assert!(text.contains("# HELP authtrail_events_total "), "{text}");
 
     // Requests by route pattern, method and status.
-    let requests = |route: &str, method: &str, status: &str| {
+    let requests = |r, m, s| {
         value(
             &samples,
-            "authtrail_http_requests_total",
-            &[("route", route), ("method", method), ("status", status)],
+            HTTP,
+            &[("route", r), ("method", m), ("status", s)],
         )
     };
     assert_eq!(requests("/v1/events", "POST", "200"), Some(1.0), "{text}");
@@ -283,11 +275,8 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         .unwrap()
         .text()
         .unwrap();
-    let scraped = value(
-        &parse_exposition(&again),
-        "authtrail_http_requests_total",
-        &[("route", "/metrics"), ("method", "GET"), ("status", "200")],
-    );
+    let scrapes = [("route", "/metrics"), ("method", "GET"), ("status", "200")];
+    let scraped = value(&parse_exposition(&again), HTTP, &scrapes);
     assert!(scraped >= Some(1.0), "{again}");
     server.kill();
 }

@@ -477,56 +477,39 @@ mod tests {
 
     #[test]
     fn url_env_is_read_and_excludes_url() {
+        let refused = |w: WebhookConfig| {
+            OutputsConfig {
+                webhook: vec![w],
+                ..Default::default()
+            }
+            .validate()
+            .unwrap_err()
+            .to_string()
+        };
         // PATH is set wherever tests run, and is no URL.
         let w = WebhookConfig {
             url_env: Some("PATH".into()),
             ..Default::default()
         };
-        let err = OutputsConfig {
-            webhook: vec![w.clone()],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap_err()
-        .to_string();
+        let err = refused(w.clone());
         assert!(
             err.contains("url_env") && err.contains("not a URL"),
             "{err}"
         );
-        let both = WebhookConfig {
+        let err = refused(WebhookConfig {
             url: "https://example.com/".into(),
             ..w
-        };
-        let err = OutputsConfig {
-            webhook: vec![both],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap_err()
-        .to_string();
+        });
         assert!(err.contains("not both"), "{err}");
-        let unset = WebhookConfig {
+        let err = refused(WebhookConfig {
             url_env: Some("AUTHTRAIL_TEST_SURELY_UNSET_VARIABLE".into()),
             ..Default::default()
-        };
-        let err = OutputsConfig {
-            webhook: vec![unset],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap_err()
-        .to_string();
+        });
         assert!(
             err.contains("AUTHTRAIL_TEST_SURELY_UNSET_VARIABLE is not set"),
             "{err}"
         );
-        let none = OutputsConfig {
-            webhook: vec![WebhookConfig::default()],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap_err()
-        .to_string();
+        let none = refused(WebhookConfig::default());
         assert!(none.contains("url") && none.contains("required"), "{none}");
     }
 
