@@ -263,4 +263,15 @@ fn public_tlog_false_in_the_config_closes_the_tlog_read_path() {
     std::fs::write(&config, "[auth]\npublic_tlog = false\nopen = true\n").unwrap();
     let (_, err) = expect_code(&serve_refused(&dir, &config), 2, "an unknown [auth] key");
     assert!(err.contains("unknown field `open`"), "{err}");
+    std::fs::write(
+        &config,
+        "max_concurrent_requests = 0
+",
+    )
+    .unwrap();
+    let (_, err) = expect_code(&serve_refused(&dir, &config), 2, "no request allowed");
+    assert!(
+        err.contains("max_concurrent_requests must be at least 1"),
+        "{err}"
+    );
 }

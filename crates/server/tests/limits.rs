@@ -1,8 +1,9 @@
 //! Every input and request limit answered over HTTP: 413 for a body, a batch or an event over
 //! its limit on each ingest route (the body limit of `/v1/events` and the event limit are in
 //! `http_api.rs`, a line over its limit, stored cut and counted, in `raw_lines_are_parsed_kept_
-//! and_counted` there), 429 with `Retry-After` past the concurrent-request limit and past a
-//! token's ingest rate; nothing written by a refused batch.
+//! and_counted` there), a field over its limit kept as unparsed with the reason, 429 with
+//! `Retry-After` past the concurrent-request limit and past a token's ingest rate; nothing
+//! written by a refused batch.
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -175,6 +176,21 @@ async fn a_raw_record_over_the_event_limit_is_413_naming_its_line() {
 async fn healthz(s: &TestServer) -> reqwest::Response {
     let url = format!("{}/healthz", s.base);
     s.http.get(url).send().await.expect("GET /healthz")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_with_a_field_over_its_limit_is_kept_as_unparsed_with_the_reason() {
+    let s = common::start(Limits::default(), ORIGIN).await;
+    let long = "u".repeat(authtrail_model::validate::MAX_FIELD_LEN + 1);
+    let body = event(0).replace(r#""name":"alice""#, &format!(r#""name":"{long}""#));
+    let a = post(&s, "/v1/events", None, body).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["accepted"], 1);
+    assert_eq!(a.body["unparsed"], 1, "counted, not dropped: {}", a.body);
+    let reason = a.body["unparsed_reasons"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("user.name"), "{reason}");
+    assert!(reason.contains("over the 16384-byte limit"), "{reason}");
+    assert_eq!(s.log.size(), 1, "stored with its raw bytes");
 }
 
 /// Open a POST whose chunked body is left unfinished, so the request stays in progress.
