@@ -126,6 +126,18 @@ fn sshd_lines(n: usize) -> Option<String> {
     }
 }
 
+/// `authtrail ingest --format FORMAT --source SOURCE` of `text` (through a file beside `data`).
+fn ingest(data: &Path, format: &str, source: &str, text: &str) {
+    let file = data.with_extension(format!("{source}.in"));
+    std::fs::write(&file, text).expect("write input");
+    let path = file.to_str().expect("utf-8 path");
+    let out = run_in(
+        data,
+        &["ingest", "--format", format, "--source", source, path],
+    );
+    expect_code(&out, 0, &format!("ingest {format} as {source}"));
+}
+
 #[test]
 fn the_ui_works_in_chromium() {
     if let Some(why) = missing_tools() {
@@ -140,35 +152,9 @@ fn the_ui_works_in_chromium() {
     let data = tmp.path().join("data");
     init(&data);
     if let Some(lines) = sshd_lines(400) {
-        let file = tmp.path().join("auth.log");
-        std::fs::write(&file, lines).expect("write sshd lines");
-        let out = run_in(
-            &data,
-            &[
-                "ingest",
-                "--format",
-                "syslog",
-                "--source",
-                "web1",
-                file.to_str().expect("utf-8"),
-            ],
-        );
-        expect_code(&out, 0, "ingest sshd lines");
+        ingest(&data, "syslog", "web1", &lines);
     }
-    let file = tmp.path().join("recent.ndjson");
-    std::fs::write(&file, recent_events(now_ms())).expect("write events");
-    let out = run_in(
-        &data,
-        &[
-            "ingest",
-            "--format",
-            "json",
-            "--source",
-            "portal",
-            file.to_str().expect("utf-8"),
-        ],
-    );
-    expect_code(&out, 0, "ingest OCSF events");
+    ingest(&data, "json", "portal", &recent_events(now_ms()));
 
     let server = Server::start(&data);
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");

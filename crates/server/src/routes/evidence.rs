@@ -2,10 +2,8 @@
 //! proven against the latest signed checkpoint, as a JSON file download.
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-
-use authtrail_ledger::evidence::Evidence;
 
 use super::entries::parse_seq;
 use crate::error::{blocking, ApiError};
@@ -23,24 +21,14 @@ pub async fn evidence(
         let size = cp.checkpoint.size;
         if seq >= size {
             return Err(ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
+                StatusCode::NOT_FOUND,
                 "not_found",
                 format!("entry {seq} is not covered by the latest checkpoint (size {size})"),
             ));
         }
         let entry = log.entry(seq)?;
         let (proof, _root) = log.inclusion_proof(seq, size)?;
-        let evidence = Evidence {
-            seq,
-            header: entry.header_bytes,
-            salt: Some(entry.body.salt),
-            event: Some(entry.body.event),
-            raw: Some(entry.body.raw),
-            tree_size: size,
-            inclusion_proof: proof,
-            checkpoint: cp.note.clone(),
-        };
-        Ok(evidence.to_json())
+        Ok(entry.into_evidence(&cp, proof).to_json())
     })
     .await?;
     let disposition = format!("attachment; filename=\"authtrail-evidence-{seq}.json\"");
