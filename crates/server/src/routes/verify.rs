@@ -3,7 +3,7 @@
 //! size, entries, beyond_checkpoint, root, seconds}` or `{ok: false, damage: {kind, seq,
 //! detail}, message}`. One verification runs at a time; another asked meanwhile is a 409.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, TryLockError};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,13 +24,18 @@ static RUNNING: Mutex<()> = Mutex::new(());
 pub async fn verify(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let log = state.log.clone();
     blocking(move || {
-        let _running = RUNNING.try_lock().map_err(|_| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "verify_running",
-                "a verification is already running; try again when it ends",
-            )
-        })?;
+        let _running = match RUNNING.try_lock() {
+            Ok(guard) => guard,
+            // A verification that panicked left nothing half done: the lock only orders runs.
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "verify_running",
+                    "a verification is already running; try again when it ends",
+                ))
+            }
+        };
         let options = VerifyOptions {
             key: log.verifier(),
             trusted: None,

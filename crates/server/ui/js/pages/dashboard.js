@@ -99,8 +99,16 @@ export async function render(main, ctx) {
     return tallyTable(r.rows, 'address', (v) => route('#/trace', { ip: v }));
   });
   const alerts = panel('recent-alerts', 'Recent alerts', async () => {
-    const r = await api('/v1/alerts', { params: { since, limit: 1000 }, signal });
-    const recent = r.alerts.slice(-10).reverse();
+    // Alerts come oldest first a page at a time: keep the last ten of (at most) ten pages.
+    let recent = [];
+    let cursor;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const r = await api('/v1/alerts', { params: { since, limit: 1000, cursor }, signal });
+      recent = recent.concat(r.alerts).slice(-10);
+      cursor = r.next_cursor;
+      if (!cursor) break;
+    }
+    recent.reverse();
     if (!recent.length) {
       return h('p', { class: 'muted' }, `no alerts since ${since}; `, link('#/alerts', 'all alerts'));
     }
