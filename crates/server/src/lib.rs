@@ -1,5 +1,5 @@
 //! authtrail's HTTP API (DESIGN.md §5): ingest, entries, proofs and the public C2SP tlog-tiles
-//! read path (`/checkpoint`, `/tile/...`), and OTLP/HTTP logs (`/v1/logs`).
+//! read path (`/checkpoint`, `/tile/...`), OTLP/HTTP logs (`/v1/logs`), and the web UI (`/`, [`ui`]).
 //!
 //! The model: [`AppState`] holds the log, the limits and who may call what; [`router`] maps each
 //! route to a handler in [`routes`], behind the authorization layer ([`auth`], whose
@@ -14,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod routes;
 pub mod state;
+pub mod ui;
 
 pub use state::AppState;
 
@@ -39,6 +40,12 @@ pub fn router(state: AppState) -> Router {
         .route("/checkpoint", get(routes::tlog::checkpoint))
         .route("/tile/{*path}", get(routes::tlog::tile))
         .route("/healthz", get(routes::health::healthz))
+        .route("/v1/stats", get(routes::stats::stats))
+        .route("/v1/log", get(routes::log_state::log_state))
+        .route("/v1/verify", post(routes::verify::verify))
+        .route("/v1/evidence/{seq}", get(routes::evidence::evidence))
+        .route("/", get(ui::index))
+        .route("/ui/{*path}", get(ui::asset))
         .fallback(routes::not_found)
         // Limits inside, authorization outside: a refused token never takes a request slot.
         .layer(from_fn_with_state(

@@ -135,7 +135,16 @@ fn every_route(public_tlog: bool) -> Vec<Call> {
         get("/v1/proof/consistency?from=1&to=1", read),
         get("/checkpoint", tlog),
         get("/tile/0/000", tlog),
+        get("/v1/stats?since=1h", read),
+        get("/v1/log", read),
+        Call {
+            needs: read,
+            ..post("/v1/verify", "", None)
+        },
+        get("/v1/evidence/0", read),
         get("/healthz", None),
+        get("/", None),
+        get("/ui/app.css", None),
         get("/no/such/route", None),
     ]
 }

@@ -315,6 +315,11 @@ impl EmbeddedLog {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
+    /// Where the log's files are (for verification and file times).
+    pub fn layout(&self) -> &Layout {
+        &self.shared.files.layout
+    }
+
     /// The log's verifier key.
     pub fn verifier(&self) -> NoteVerifier {
         self.signer.verifier()

@@ -62,11 +62,16 @@ pub const ROUTES: &[Rule] = &[
     rule(On::Get, "/v1/entries/{seq}", READ),
     rule(On::Get, "/v1/proof/inclusion", READ),
     rule(On::Get, "/v1/proof/consistency", READ),
+    rule(On::Get, "/v1/stats", READ),
+    rule(On::Get, "/v1/log", READ),
+    rule(On::Post, "/v1/verify", READ),
+    rule(On::Get, "/v1/evidence/{seq}", READ),
     rule(On::Get, "/metrics", READ),
     rule(On::Get, "/checkpoint", Need::Tlog),
     rule(On::Get, "/tile/{*path}", Need::Tlog),
     rule(On::Get, "/healthz", Need::Public),
     rule(On::Get, "/", Need::Public),
+    rule(On::Get, "/ui/{*path}", Need::Public),
 ];
 
 /// What a request with `method` on the matched route `route` needs (`None`: no route matched).
