@@ -117,7 +117,7 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     )
     .unwrap();
     let server = Server::start_with(&dir, &["--config", config.to_str().unwrap()]);
-    let http = reqwest::blocking::Client::new();
+    let http = server.client();
 
     // Source alpha: three valid OCSF failures of one user (the rule fires once, at the second).
     let alpha: Vec<String> = (0..3).map(|_| event(&unique_marker("alpha"))).collect();

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{events, expect_code, init, ndjson, run_in, Rng, Server};
+use common::{bearer_client, events, expect_code, init, ndjson, run_in, Rng, Server};
 use serde_json::Value;
 
 const CLIENTS: usize = 4;
@@ -34,6 +34,7 @@ struct Seen {
 
 /// Posts batches until a request fails or is refused after the signal.
 fn run_client(
+    token: String,
     url: String,
     id: usize,
     mut rng: Rng,
@@ -41,10 +42,7 @@ fn run_client(
     seen: Arc<Mutex<Seen>>,
     in_flight: Arc<AtomicUsize>,
 ) {
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("HTTP client");
+    let http = bearer_client(&token);
     let endpoint = format!("{url}/v1/events?source=term-client-{id}");
     loop {
         let n = rng.range(1, 200) as usize;
@@ -119,14 +117,15 @@ fn sigterm_answers_or_refuses_every_request_and_signs_a_final_checkpoint() {
     let mut rng = Rng::from_env_or_time("shutdown");
     let clients: Vec<_> = (0..CLIENTS)
         .map(|id| {
-            let (url, rng, signalled, seen, in_flight) = (
+            let (token, url, rng, signalled, seen, in_flight) = (
+                server.token.clone(),
                 server.url.clone(),
                 Rng::new(rng.next_u64()),
                 signalled.clone(),
                 seen.clone(),
                 in_flight.clone(),
             );
-            thread::spawn(move || run_client(url, id, rng, signalled, seen, in_flight))
+            thread::spawn(move || run_client(token, url, id, rng, signalled, seen, in_flight))
         })
         .collect();
 
@@ -205,7 +204,7 @@ fn sigterm_answers_or_refuses_every_request_and_signs_a_final_checkpoint() {
     );
 
     // Every acknowledged event is in the log at the seq it was acknowledged with.
-    let http = reqwest::blocking::Client::new();
+    let http = restarted.client();
     let acked_events: usize = seen.acked.iter().map(|a| a.lines.len()).sum();
     assert!(acked_events as u64 <= final_size);
     for batch in &seen.acked {

@@ -6,6 +6,8 @@ use authtrail_ingest::{Limits, ParseConfig};
 use authtrail_store::EmbeddedLog;
 use tokio::sync::Semaphore;
 
+use crate::auth::Access;
+use crate::limits::{ServerLimits, Throttle};
 use crate::telemetry::Metrics;
 
 /// Shared state of the HTTP API.
@@ -21,10 +23,17 @@ pub struct AppState {
     pub parsing: Arc<Semaphore>,
     /// The metrics `/metrics` renders; `None` answers that route with 404.
     pub metrics: Option<Arc<Metrics>>,
+    /// Who may call what.
+    pub access: Access,
+    /// Requests in progress and each token's ingest rate.
+    pub throttle: Arc<Throttle>,
 }
 
 impl AppState {
     /// State over `log` with `limits` and parser settings, parsing as many batches at once as there are cores.
+    ///
+    /// Access is [`Access::Open`] (no tokens) and the server limits are the defaults; `serve`
+    /// sets both with [`AppState::with_access`] and [`AppState::with_server_limits`].
     pub fn new(log: Arc<EmbeddedLog>, limits: Limits, parse_config: Arc<ParseConfig>) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState {
@@ -33,12 +42,26 @@ impl AppState {
             parse_config,
             parsing: Arc::new(Semaphore::new(cores)),
             metrics: None,
+            access: Access::Open,
+            throttle: Arc::new(Throttle::new(ServerLimits::default())),
         }
     }
 
     /// The same state, rendering `metrics` on `/metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
+        self
+    }
+
+    /// The same state with callers checked by `access`.
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The same state with the request limits `limits`.
+    pub fn with_server_limits(mut self, limits: ServerLimits) -> Self {
+        self.throttle = Arc::new(Throttle::new(limits));
         self
     }
 }

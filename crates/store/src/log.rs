@@ -327,6 +327,11 @@ impl EmbeddedLog {
         self.shared.published_at.lock().ok().and_then(|t| *t)
     }
 
+    /// Where the log's files are (for verification and file times).
+    pub fn layout(&self) -> &Layout {
+        &self.shared.files.layout
+    }
+
     /// The log's verifier key.
     pub fn verifier(&self) -> NoteVerifier {
         self.signer.verifier()

@@ -3,6 +3,7 @@
 //! [`LogReader`] (bounded by the signed checkpoint).
 
 use authtrail_ledger::entry::EntryHeader;
+use authtrail_ledger::evidence::Evidence;
 use authtrail_ledger::note::NoteVerifier;
 use authtrail_ledger::tile::{push_bundle_entry, TileId, TILE_HEIGHT};
 use authtrail_ledger::tree::root_at;
@@ -25,6 +26,27 @@ pub struct StoredEntry {
     pub header_bytes: Vec<u8>,
     /// The bodies, with the salt.
     pub body: Body,
+}
+
+impl StoredEntry {
+    /// The entry's evidence bundle: its header and bodies with `inclusion_proof` against the
+    /// signed `checkpoint` (what `authtrail prove` writes).
+    pub fn into_evidence(
+        self,
+        checkpoint: &SignedCheckpoint,
+        inclusion_proof: Vec<Hash>,
+    ) -> Evidence {
+        Evidence {
+            seq: self.header.seq,
+            header: self.header_bytes,
+            salt: Some(self.body.salt),
+            event: Some(self.body.event),
+            raw: Some(self.body.raw),
+            tree_size: checkpoint.checkpoint.size,
+            inclusion_proof,
+            checkpoint: checkpoint.note.clone(),
+        }
+    }
 }
 
 pub(crate) fn entry(files: &LogFiles, bound: u64, seq: u64) -> Result<StoredEntry> {

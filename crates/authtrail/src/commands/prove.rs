@@ -4,7 +4,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use authtrail_ledger::evidence::Evidence;
 use authtrail_store::{LogReader, StoreError};
 
 use crate::exit::Failed;
@@ -22,17 +21,7 @@ pub fn run(data: &Path, seq: u64, out: Option<&Path>) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     let (proof, _root) = reader.inclusion_proof(seq, size)?;
-    let evidence = Evidence {
-        seq,
-        header: entry.header_bytes,
-        salt: Some(entry.body.salt),
-        event: Some(entry.body.event),
-        raw: Some(entry.body.raw),
-        tree_size: size,
-        inclusion_proof: proof,
-        checkpoint: cp.note.clone(),
-    };
-    let json = evidence.to_json();
+    let json = entry.into_evidence(&cp, proof).to_json();
     match out {
         Some(path) => {
             std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;

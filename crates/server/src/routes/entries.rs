@@ -17,9 +17,7 @@ pub async fn get_entry(
     State(state): State<AppState>,
     Path(seq): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let seq: u64 = seq
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("seq {seq:?} is not a non-negative integer")))?;
+    let seq = parse_seq(&seq)?;
     let log = state.log.clone();
     blocking(move || {
         let e = log.entry(seq)?;
@@ -47,6 +45,12 @@ pub async fn get_entry(
         })))
     })
     .await
+}
+
+/// A `{seq}` path segment as an entry number, or a 400 naming it.
+pub(crate) fn parse_seq(seq: &str) -> Result<u64, ApiError> {
+    seq.parse()
+        .map_err(|_| ApiError::bad_request(format!("seq {seq:?} is not a non-negative integer")))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use authtrail_ingest::{InputFormat, Normalizer};
 
+use crate::auth::Caller;
 use crate::error::{blocking, ApiError};
 use crate::AppState;
 
@@ -52,37 +53,41 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Option<
 /// `POST /v1/events?format=F&source=S`.
 pub async fn post_events(
     state: State<AppState>,
+    caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, query, headers, body, "json").await
+    ingest(state, caller, query, headers, body, "json").await
 }
 
 /// `POST /v1/raw?format=F&source=S`.
 pub async fn post_raw(
     state: State<AppState>,
+    caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, query, headers, body, "auto").await
+    ingest(state, caller, query, headers, body, "auto").await
 }
 
 async fn ingest(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
     default_format: &str,
 ) -> Result<Json<Value>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let source = params.source.unwrap_or_else(|| "http".to_string());
+    caller.may_ingest_as(&source)?;
     let limit = state.limits.max_body_bytes;
     let bytes = read_body(&headers, body, limit)
         .await
         .ok_or_else(|| too_large(limit))?;
     let format = InputFormat::parse(params.format.as_deref().unwrap_or(default_format))?;
-    let source = params.source.unwrap_or_else(|| "http".to_string());
     let limits = state.limits;
     let source_label = source.clone();
     let batch = {
@@ -96,6 +101,7 @@ async fn ingest(
         let mut normalizer = Normalizer::new(format, state.parse_config.clone());
         blocking(move || Ok(normalizer.prepare(&bytes, &source, now_ns(), &limits)?)).await?
     };
+    state.throttle.admit_ingest(&caller, batch.entries.len())?;
     let log = state.log.clone();
     let summary = batch.summary;
     let count = batch.entries.len();

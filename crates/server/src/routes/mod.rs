@@ -1,15 +1,20 @@
 //! One module per group of routes.
 
 pub mod alerts;
+pub mod clock;
 pub mod entries;
+pub mod evidence;
 pub mod health;
 pub mod ingest;
+pub mod log_state;
 pub mod metrics;
 pub mod otlp;
 pub mod proofs;
 pub mod search;
+pub mod stats;
 pub mod tlog;
 pub mod trace;
+pub mod verify;
 
 use axum::http::{StatusCode, Uri};
 

@@ -7,7 +7,6 @@
 //! given, else 400; a bad address or time, or `since` not before `until`, is 400 too.
 
 use std::net::IpAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query as QueryParams, State};
@@ -18,6 +17,7 @@ use serde_json::{json, Value};
 use authtrail_store::query::parse_time;
 use authtrail_store::trace::{trace as run_trace, Bounds, Start};
 
+use super::clock::now_ms;
 use crate::error::{blocking, ApiError};
 use crate::AppState;
 
@@ -64,14 +64,6 @@ pub async fn trace(
         Ok(Json(timeline.to_json()))
     })
     .await
-}
-
-/// The current time, ms since the epoch.
-fn now_ms() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The start named by exactly one of `session`, `user`, `ip`.
