@@ -9,6 +9,7 @@ mod config;
 mod data_dir;
 mod detection;
 mod exit;
+mod tls;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,7 @@
 pub mod error;
 pub mod routes;
 pub mod state;
+pub mod tls;
 
 pub use state::AppState;
 

@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             syslog_udp,
             syslog_tcp,
             tail,
+            tls,
         } => serve::run(
             &data,
             serve::ServeArgs {
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 syslog_udp,
                 syslog_tcp,
                 tail,
+                tls,
             },
         ),
         Command::Ingest {

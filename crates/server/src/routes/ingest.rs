@@ -7,6 +7,7 @@ use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -14,6 +15,7 @@ use serde_json::{json, Value};
 use authtrail_ingest::{InputFormat, Normalizer};
 
 use crate::error::{blocking, ApiError};
+use crate::tls::{ensure_client_may_write, ClientIdentity};
 use crate::AppState;
 
 /// Query parameters of an ingest request.
@@ -53,36 +55,40 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Option<
 pub async fn post_events(
     state: State<AppState>,
     query: Result<Query<IngestParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, query, headers, body, "json").await
+    ingest(state, query, identity, headers, body, "json").await
 }
 
 /// `POST /v1/raw?format=F&source=S`.
 pub async fn post_raw(
     state: State<AppState>,
     query: Result<Query<IngestParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, query, headers, body, "auto").await
+    ingest(state, query, identity, headers, body, "auto").await
 }
 
 async fn ingest(
     State(state): State<AppState>,
     query: Result<Query<IngestParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
     default_format: &str,
 ) -> Result<Json<Value>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let source = params.source.unwrap_or_else(|| "http".to_string());
+    ensure_client_may_write(identity.as_deref(), &source)?;
     let limit = state.limits.max_body_bytes;
     let bytes = read_body(&headers, body, limit)
         .await
         .ok_or_else(|| too_large(limit))?;
     let format = InputFormat::parse(params.format.as_deref().unwrap_or(default_format))?;
-    let source = params.source.unwrap_or_else(|| "http".to_string());
     let limits = state.limits;
     let batch = {
         let _permit = state.parsing.acquire().await.map_err(|_| {

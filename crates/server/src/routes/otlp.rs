@@ -20,7 +20,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use flate2::read::MultiGzDecoder;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use prost::Message;
@@ -33,6 +33,7 @@ use authtrail_ingest::{IngestError, InputFormat, Normalizer, PreparedBatch};
 
 use crate::error::ApiError;
 use crate::routes::ingest::read_body;
+use crate::tls::{ensure_client_may_write, ClientIdentity};
 use crate::AppState;
 
 /// Header naming the first entry's seq.
@@ -165,6 +166,7 @@ fn protobuf_body(bytes: Vec<u8>) -> impl IntoResponse {
 pub async fn post_logs(
     State(state): State<AppState>,
     query: Result<Query<OtlpParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OtlpError> {
@@ -177,6 +179,8 @@ pub async fn post_logs(
         .await
         .ok_or_else(|| OtlpError::too_large(limit, encoding))?;
     let source = params.source.unwrap_or_else(|| DEFAULT_SOURCE.to_string());
+    ensure_client_may_write(identity.as_deref(), &source)
+        .map_err(|e| OtlpError::from_api(e, encoding))?;
     let limits = state.limits;
     let batch = {
         let _permit = state.parsing.acquire().await.map_err(|_| {
