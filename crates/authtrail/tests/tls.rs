@@ -313,21 +313,25 @@ fn tls_client(
 fn syslog_over_tls_reaches_the_log_under_the_certificates_source() {
     let pki = Pki::new();
     let (_tmp, dir) = fresh_data();
-    let syslog = "[[syslog]]\nlisten = \"127.0.0.1:0\"\ntransport = \"tls\"\n";
+    // One listener taking its source from the certificate, one fixed to a source okta may not write.
+    let syslog = concat!(
+        "[[syslog]]\nlisten = \"127.0.0.1:0\"\ntransport = \"tls\"\n",
+        "[[syslog]]\nlisten = \"127.0.0.1:0\"\ntransport = \"tls\"\nsource = \"sshd\"\n",
+    );
     let mut server = pki.serve_mtls(&dir, syslog);
-    let mut addr = None;
+    let mut addrs = Vec::new();
     loop {
         let line = server.next_line();
         if let Some(a) = line.strip_prefix("syslog tls listening on ") {
-            addr = Some(a.to_string());
+            addrs.push(a.to_string());
         } else if line == "ready" || line.is_empty() {
             break;
         }
     }
-    let addr = addr.expect("syslog tls address printed");
+    assert_eq!(addrs.len(), 2, "syslog tls addresses printed: {addrs:?}");
 
     // RFC 5425: each message as "LEN SP MSG".
-    let mut stream = tls_client(&pki.ca.der, &pki.okta, &addr);
+    let mut stream = tls_client(&pki.ca.der, &pki.okta, &addrs[0]);
     for (i, user) in ["carol", "dave"].iter().enumerate() {
         let msg = format!(
             "<38>Dec 10 06:55:4{i} host sshd[{i}]: Failed password for {user} from 203.0.113.{i} port 22 ssh2"
@@ -340,6 +344,20 @@ fn syslog_over_tls_reaches_the_log_under_the_certificates_source() {
     stream.conn.send_close_notify();
     stream.flush().unwrap();
     drop(stream);
+
+    // The listener fixed to `sshd` closes okta's connection (the writes may or may not fail).
+    let mut refused = tls_client(&pki.ca.der, &pki.okta, &addrs[1]);
+    let _ = refused.write_all(b"5 hello");
+    let _ = refused.flush();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server
+        .stderr()
+        .contains("client certificate \"okta-forwarder\" may not write source \"sshd\"")
+    {
+        assert!(Instant::now() < deadline, "stderr: {}", server.stderr());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(refused);
 
     let okta = pki.client(Some(&pki.okta));
     let deadline = Instant::now() + Duration::from_secs(30);
