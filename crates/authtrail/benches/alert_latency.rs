@@ -84,8 +84,11 @@ fn start_receiver(arrivals: Arrivals) -> Result<(tokio::runtime::Runtime, u16)> 
     Ok((rt, port))
 }
 
-/// `authtrail serve` on `data` with `config`; its URL.
-fn start_server(data: &std::path::Path, config: &std::path::Path) -> Result<(Child, String)> {
+/// `authtrail serve` on a fresh `data` with `config`; its URL and the admin token it printed.
+fn start_server(
+    data: &std::path::Path,
+    config: &std::path::Path,
+) -> Result<(Child, String, String)> {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -101,11 +104,13 @@ fn start_server(data: &std::path::Path, config: &std::path::Path) -> Result<(Chi
         .context("starting authtrail serve")?;
     let stdout = child.stdout.take().context("serve's stdout")?;
     let mut lines = BufReader::new(stdout).lines();
-    let mut url = None;
+    let (mut url, mut token) = (None, None);
     for line in lines.by_ref() {
         let line = line?;
         if let Some(u) = line.strip_prefix("authtrail listening on ") {
             url = Some(u.to_string());
+        } else if let Some(t) = line.strip_prefix("admin token: ") {
+            token = Some(t.to_string());
         }
         if line == "ready" {
             break;
@@ -113,7 +118,11 @@ fn start_server(data: &std::path::Path, config: &std::path::Path) -> Result<(Chi
     }
     // Keep reading so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Ok((child, url.context("serve printed no address")?))
+    Ok((
+        child,
+        url.context("serve printed no address")?,
+        token.context("serve printed no admin token")?,
+    ))
 }
 
 /// One OCSF Authentication Logon.
@@ -141,7 +150,7 @@ struct Sent {
     late_batches: u64,
 }
 
-fn sender(url: String, k: u64, knobs: &Knobs, start: Instant) -> Result<Sent> {
+fn sender(url: String, token: String, k: u64, knobs: &Knobs, start: Instant) -> Result<Sent> {
     let client = reqwest::blocking::Client::new();
     let mut rng = Rng(0x5eed + k);
     let interval = Duration::from_millis(10);
@@ -184,6 +193,7 @@ fn sender(url: String, k: u64, knobs: &Knobs, start: Instant) -> Result<Sent> {
         let sent = Instant::now();
         let r = client
             .post(format!("{url}/v1/events?source=bench"))
+            .bearer_auth(&token)
             .body(body)
             .send()
             .context("POST /v1/events")?;
@@ -224,13 +234,13 @@ fn run() -> Result<bool> {
         &config,
         format!("[[alerts.webhook]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"bench\"\n"),
     )?;
-    let (mut child, url) = start_server(&tmp.path().join("data"), &config)?;
+    let (mut child, url, token) = start_server(&tmp.path().join("data"), &config)?;
     let start = Instant::now() + Duration::from_millis(200);
     let sent: Vec<Result<Sent>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..knobs.senders)
             .map(|k| {
-                let (url, knobs) = (url.clone(), &knobs);
-                s.spawn(move || sender(url, k, knobs, start))
+                let (url, token, knobs) = (url.clone(), token.clone(), &knobs);
+                s.spawn(move || sender(url, token, k, knobs, start))
             })
             .collect();
         handles

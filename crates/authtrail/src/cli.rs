@@ -161,6 +161,13 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Create, list and revoke the bearer tokens callers of the HTTP API present
+    /// (docs/ACCESS.md); works while `serve` runs, and a revoke takes effect at once.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Check an evidence bundle or an evidence set offline with nothing but the verifier key.
     VerifyEvidence {
         /// Verifier key (`name+id+base64`, or a file holding it).
@@ -168,6 +175,45 @@ pub enum Command {
         key: String,
         /// The bundle (`prove`) or set (`export --evidence`).
         file: PathBuf,
+    },
+}
+
+/// The `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (stdout: the token alone, unless `--format json`).
+    Create {
+        /// What it may do: ingest, read, admin (admin implies the others); repeatable or
+        /// comma-separated.
+        #[arg(
+            long = "scope",
+            value_name = "SCOPE",
+            required = true,
+            value_delimiter = ','
+        )]
+        scopes: Vec<String>,
+        /// Limit an ingest token to this source name (`?source=`); repeatable or
+        /// comma-separated. Without it, an ingest token may write as any source.
+        #[arg(long = "source", value_name = "NAME", value_delimiter = ',')]
+        sources: Vec<String>,
+        /// A note saying whose or what the token is.
+        #[arg(long)]
+        name: Option<String>,
+        /// Output: the token alone, or a JSON object with the token and its record.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// List the tokens (ids, scopes, sources, names; never secrets).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Revoke a token by its id (or its whole text); the server refuses it from its next
+    /// request. Exit 1 when no token has that id.
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: String,
     },
 }
 

@@ -29,6 +29,15 @@ pub struct ServeConfig {
     pub origin: Option<String>,
     /// Longest text line kept whole, in bytes; longer lines are stored cut and flagged.
     pub max_line_bytes: Option<usize>,
+    /// Requests handled at once; more are answered 429.
+    pub max_concurrent_requests: Option<usize>,
+    /// Events per second one token may ingest on average (0: no limit).
+    pub ingest_events_per_second: Option<u64>,
+    /// Events one token may ingest at once above its rate.
+    pub ingest_burst_events: Option<u64>,
+    /// Who may call the HTTP API (docs/ACCESS.md).
+    #[serde(default)]
+    pub auth: AuthSettings,
     /// Zone of log timestamps that carry none (classic syslog, nginx error log): an IANA name.
     pub timezone: Option<String>,
     /// How gateway access logs are read.
@@ -48,6 +57,15 @@ pub struct ServeConfig {
     pub alerts: authtrail_detect::output::OutputsConfig,
     /// TLS for HTTP and syslog (docs/TLS.md); files relative to the configuration file.
     pub tls: Option<authtrail_server::tls::TlsSettings>,
+}
+
+/// The `[auth]` table.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Whether `/checkpoint` and `/tile/...` are open to anyone (default true); false makes
+    /// them need a `read` token.
+    pub public_tlog: Option<bool>,
 }
 
 /// The `[detect]` table.

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 verification failed or nothing found, 2 bad usage or input.
 #![forbid(unsafe_code)]
 
+mod access;
 mod cli;
 mod commands;
 mod config;

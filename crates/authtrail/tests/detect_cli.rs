@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{assert_start_refused, expect_code, init, json_lines, run_in, Server};
+use common::{assert_start_refused, expect_code, init, json_lines, run_in, serve_refused, Server};
 use serde_json::Value;
 
 /// `n` failed sshd logons for rotating users from `ip`, a second apart from `minute`:00.
@@ -121,12 +121,17 @@ fn a_bad_rule_file_refuses_ingest_and_serve_with_file_line_and_key() {
     assert_start_refused(&dir, &out, &config, &["rules.yaml:3:", "treshold"]);
 }
 
-fn get(url: &str) -> reqwest::blocking::Response {
-    reqwest::blocking::get(url).unwrap_or_else(|e| panic!("GET {url}: {e}"))
+fn get(server: &Server, url: &str) -> reqwest::blocking::Response {
+    server
+        .client()
+        .get(url)
+        .send()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
 }
 
 fn post_raw(server: &Server, body: String) {
-    let r = reqwest::blocking::Client::new()
+    let r = server
+        .client()
         .post(format!("{}/v1/raw?format=syslog&source=web1", server.url))
         .body(body)
         .send()
@@ -138,7 +143,9 @@ fn post_raw(server: &Server, body: String) {
 fn alerted_ips(server: &Server, want: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let page: Value = get(&format!("{}/v1/alerts", server.url)).json().unwrap();
+        let page: Value = get(server, &format!("{}/v1/alerts", server.url))
+            .json()
+            .unwrap();
         let mut ips: Vec<String> = page["alerts"]
             .as_array()
             .unwrap()
@@ -224,25 +231,35 @@ fn serve_answers_alerts_and_blocklist_and_sighup_keeps_rules_on_a_bad_file() {
         ["198.51.100.9", "203.0.113.1", "203.0.113.2"]
     );
 
-    let text = get(&format!("{}/v1/blocklist?since=2000-01-01", server.url));
+    let text = get(
+        &server,
+        &format!("{}/v1/blocklist?since=2000-01-01", server.url),
+    );
     assert_eq!(text.headers()["content-type"], "text/plain; charset=utf-8");
     assert_eq!(
         text.text().unwrap(),
         "198.51.100.9\n203.0.113.1\n203.0.113.2\n"
     );
-    let none = get(&format!(
-        "{}/v1/blocklist?since=2000-01-01&min_severity=critical",
-        server.url
-    ));
+    let none = get(
+        &server,
+        &format!(
+            "{}/v1/blocklist?since=2000-01-01&min_severity=critical",
+            server.url
+        ),
+    );
     assert_eq!(none.text().unwrap(), "");
-    let bad = get(&format!("{}/v1/alerts?since=soon", server.url));
+    let bad = get(&server, &format!("{}/v1/alerts?since=soon", server.url));
     assert_eq!(bad.status(), 400);
     let body: Value = bad.json().unwrap();
     assert_eq!(body["error"]["details"]["column"], 1, "{body}");
-    let bad = get(&format!("{}/v1/blocklist?min_severity=urgent", server.url));
+    let bad = get(
+        &server,
+        &format!("{}/v1/blocklist?min_severity=urgent", server.url),
+    );
     assert_eq!(bad.status(), 400);
     // No client can write entries that pass for the detector's.
-    let forged = reqwest::blocking::Client::new()
+    let forged = server
+        .client()
         .post(format!(
             "{}/v1/raw?format=syslog&source=Authtrail-Detect",
             server.url
@@ -322,7 +339,9 @@ fn a_webhook_down_when_alerts_were_raised_gets_each_exactly_once_after_a_restart
     post_raw(&server, body);
     let raised = alerted_ips(&server, 3);
     assert_eq!(raised.len(), 3);
-    let page: Value = get(&format!("{}/v1/alerts", server.url)).json().unwrap();
+    let page: Value = get(&server, &format!("{}/v1/alerts", server.url))
+        .json()
+        .unwrap();
     let ids: Vec<String> = page["alerts"]
         .as_array()
         .unwrap()
@@ -418,16 +437,7 @@ fn a_bad_geoip_database_refuses_ingest_and_serve_with_its_path() {
 
     let config = tmp.path().join("serve.toml");
     std::fs::write(&config, "[detect]\ngeoip_city = \"missing.mmdb\"\n").unwrap();
-    let out = run_in(
-        &dir,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
+    let out = serve_refused(&dir, &config);
     let (_, err) = expect_code(&out, 2, "serve with a missing GeoIP database");
     let missing = tmp.path().join("missing.mmdb");
     assert!(err.contains(&missing.display().to_string()), "{err}");

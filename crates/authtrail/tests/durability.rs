@@ -28,17 +28,16 @@ struct Acked {
     lines: Vec<String>,
 }
 
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("HTTP client")
+fn client(token: &str) -> reqwest::blocking::Client {
+    common::bearer_client(token)
 }
 
 /// Post batches until the server goes away; record every 200 answer. An error or a non-200
 /// answer before the kill is a failure.
+#[allow(clippy::too_many_arguments)]
 fn run_client(
     url: String,
+    token: String,
     id: usize,
     round: usize,
     mut rng: Rng,
@@ -46,7 +45,7 @@ fn run_client(
     acked: Arc<Mutex<Vec<Acked>>>,
     failures: Arc<Mutex<Vec<String>>>,
 ) {
-    let http = client();
+    let http = client(&token);
     let endpoint = format!("{url}/v1/events?source=e2e-client-{id}");
     while !killed.load(Ordering::SeqCst) {
         let n = rng.range(1, 50) as usize;
@@ -115,15 +114,15 @@ fn run_client(
 }
 
 /// Check that `GET /v1/entries/{seq}` gives `line` as the raw body for every (seq, line, round).
-fn check_entries(url: &str, checks: Vec<(u64, String, usize)>) -> Vec<String> {
+fn check_entries(url: &str, token: &str, checks: Vec<(u64, String, usize)>) -> Vec<String> {
     let per = checks.len().div_ceil(CHECKERS).max(1);
     let chunks: Vec<Vec<(u64, String, usize)>> = checks.chunks(per).map(<[_]>::to_vec).collect();
     let handles: Vec<_> = chunks
         .into_iter()
         .map(|chunk| {
-            let url = url.to_string();
+            let (url, token) = (url.to_string(), token.to_string());
             thread::spawn(move || {
-                let http = client();
+                let http = client(&token);
                 let mut bad = Vec::new();
                 for (seq, line, round) in chunk {
                     let got = http
@@ -190,15 +189,16 @@ fn acknowledged_events_survive_sigkill_and_the_log_verifies() {
         let failures = Arc::new(Mutex::new(Vec::new()));
         let clients: Vec<_> = (0..CLIENTS)
             .map(|id| {
-                let (url, killed, acked, failures) = (
+                let (url, token, killed, acked, failures) = (
                     server.url.clone(),
+                    server.token.clone(),
                     killed.clone(),
                     acked.clone(),
                     failures.clone(),
                 );
                 let client_rng = Rng::new(rng.next_u64());
                 thread::spawn(move || {
-                    run_client(url, id, round, client_rng, killed, acked, failures)
+                    run_client(url, token, id, round, client_rng, killed, acked, failures)
                 })
             })
             .collect();
@@ -289,7 +289,7 @@ fn acknowledged_events_survive_sigkill_and_the_log_verifies() {
             }
         }
         let checked = checks.len();
-        let bad = check_entries(&server.url, checks);
+        let bad = check_entries(&server.url, &server.token, checks);
         assert!(
             bad.is_empty(),
             "round {round}: acknowledged events lost or changed after recovery: {bad:#?}\nserver stderr:\n{}",

@@ -56,7 +56,7 @@ fn syslog_and_tailed_files_reach_the_log() {
         .unwrap();
     drop(stream);
 
-    let http = reqwest::blocking::Client::new();
+    let http = server.client();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
     while Instant::now() < deadline {

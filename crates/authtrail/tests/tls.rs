@@ -108,11 +108,18 @@ impl Pki {
         self.dir.join(name).to_str().unwrap().to_string()
     }
 
-    /// An HTTPS client trusting the test CA, presenting `leaf` if given.
-    fn client(&self, leaf: Option<&Leaf>) -> Client {
+    /// An HTTPS client trusting the test CA, presenting `leaf` and sending the bearer `token`
+    /// if given.
+    fn client(&self, leaf: Option<&Leaf>, token: Option<&str>) -> Client {
         let mut builder = Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(self.ca.pem.as_bytes()).unwrap())
             .timeout(Duration::from_secs(20));
+        if let Some(token) = token {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let value = format!("Bearer {token}").parse().unwrap();
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+            builder = builder.default_headers(headers);
+        }
         if let Some(leaf) = leaf {
             let pem = format!("{}{}", leaf.cert_pem, leaf.key_pem);
             builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).unwrap());
@@ -170,13 +177,14 @@ fn fresh_data() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-/// An event posted with `source` is accepted and its entry is in the log under that source.
-fn assert_ingested(client: &Client, url: &str, source: &str) {
+/// An event posted by `client` with `source` is accepted, and `reader` finds its entry in the
+/// log under that source.
+fn assert_ingested(client: &Client, reader: &Client, url: &str, source: &str) {
     let marker = unique_marker(source);
     let resp = post_event(client, url, source, &marker).unwrap();
     assert_eq!(resp.status(), 200);
     let seq = resp.json::<Value>().unwrap()["first_seq"].as_u64().unwrap();
-    let entry: Value = client
+    let entry: Value = reader
         .get(format!("{url}/v1/entries/{seq}"))
         .send()
         .unwrap()
@@ -198,8 +206,8 @@ fn https_ingest_works_and_plain_http_gets_no_answer() {
         server.url
     );
 
-    let client = pki.client(None);
-    assert_ingested(&client, &server.url, "web");
+    let client = pki.client(None, Some(&server.token));
+    assert_ingested(&client, &client, &server.url, "web");
 
     // Plain HTTP to the TLS port: the handshake fails and no HTTP answer comes back.
     let addr = server.url.trim_start_matches("https://");
@@ -237,7 +245,7 @@ fn client_certificates_are_required_and_mapped_to_sources() {
 
     // No client certificate: the handshake fails, no answer.
     let anonymous = post_event(
-        &pki.client(None),
+        &pki.client(None, Some(&server.token)),
         &server.url,
         "okta",
         &unique_marker("anon"),
@@ -248,20 +256,33 @@ fn client_certificates_are_required_and_mapped_to_sources() {
     );
 
     // A certificate from another CA (with a mapped name) is refused too.
-    let stranger = pki.client(Some(&pki.stranger));
+    let stranger = pki.client(Some(&pki.stranger), Some(&server.token));
     let refused = post_event(&stranger, &server.url, "okta", &unique_marker("stranger"));
     assert!(
         refused.is_err(),
         "answered a foreign certificate: {refused:?}"
     );
 
-    // The mapped certificate writes its own source...
-    let okta = pki.client(Some(&pki.okta));
-    assert_ingested(&okta, &server.url, "okta");
+    // The mapped certificate is an ingest caller for its sources without a token, and writes
+    // its own source...
+    let okta = pki.client(Some(&pki.okta), None);
+    let admin = pki.client(Some(&pki.okta), Some(&server.token));
+    assert_ingested(&okta, &admin, &server.url, "okta");
+    // ...but reads nothing without a token;
+    let resp = okta
+        .get(format!("{}/v1/entries/0", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 401);
 
-    // ...and no other: 403 naming the certificate and the source, on every ingest route.
-    for route in ["/v1/events", "/v1/raw"] {
-        let resp = okta
+    // ...and no other: 403 naming the certificate and the source, on every ingest route, even
+    // with an admin token.
+    for (route, client) in [
+        ("/v1/events", &okta),
+        ("/v1/raw", &okta),
+        ("/v1/events", &admin),
+    ] {
+        let resp = client
             .post(format!("{}{route}?source=sshd", server.url))
             .body(event(&unique_marker("sshd")))
             .send()
@@ -359,7 +380,7 @@ fn syslog_over_tls_reaches_the_log_under_the_certificates_source() {
     }
     drop(refused);
 
-    let okta = pki.client(Some(&pki.okta));
+    let okta = pki.client(Some(&pki.okta), Some(&server.token));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let found = (0..2).all(|seq| {

@@ -360,7 +360,18 @@ impl Engine {
                         continue;
                     };
                     group.touched = self.observed;
-                    let value = value_of(fs.field, record);
+                    // Country and AS come from the event, else from GeoIP (Place).
+                    let value = match fs.field.name() {
+                        "country" => place
+                            .get_or_insert_with(|| Place::of(record, geo.as_deref()))
+                            .country
+                            .clone(),
+                        "asn" => place
+                            .get_or_insert_with(|| Place::of(record, geo.as_deref()))
+                            .asn
+                            .map(|n| n.to_string()),
+                        _ => value_of(fs.field, record),
+                    };
                     group
                         .observe(fs, rule.suppress_ms, t, value)
                         .map(|n| new_value_alert(rule, key, record.seq, t, n))

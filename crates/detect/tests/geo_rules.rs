@@ -134,6 +134,81 @@ fn a_missing_or_bad_database_is_refused_with_its_path() {
     );
 }
 
+/// One day, ms.
+const D: i64 = 24 * H;
+
+/// `alice`'s seven daily logons from `ip` (seqs 1..=7), then one from `then` (seq 100).
+fn routine_then(ip: &str, then: &str) -> Vec<Ev> {
+    let mut ev: Vec<Ev> = (0..7)
+        .map(|i| ok(i + 1, T0 + i as i64 * D, "alice", ip))
+        .collect();
+    ev.push(ok(100, T0 + 7 * D, "alice", then));
+    ev
+}
+
+#[test]
+fn new_country_and_new_asn_from_geoip_for_events_without_a_place() {
+    let g = geo();
+    // Paris (FR, AS3215) every day, then Sydney (AU, AS1221): both fire, naming the new value.
+    let ev = routine_then(PARIS, SYDNEY);
+    for (id, field, value, known) in [
+        ("new-country", "country", "AU", "FR"),
+        ("new-asn", "asn", "1221", "3215"),
+    ] {
+        let a = run(&mut engine(id, None, Some(g.clone())), &ev);
+        assert_eq!(a.len(), 1, "{id}: {a:#?}");
+        assert_eq!(a[0].evidence, [100], "{id}");
+        let data = &a[0].to_ocsf()["evidences"][0]["data"];
+        assert_eq!(data["field"], field);
+        assert_eq!(data["new_value"], value);
+        assert_eq!(data["known_values"], json!([known]));
+    }
+    // New York on a VPN's network (US, AS9009) after New York on Comcast (US, AS7922): a new AS
+    // in a known country.
+    let ev = routine_then(NEW_YORK, VPN_NY);
+    assert_eq!(
+        run(&mut engine("new-asn", None, Some(g.clone())), &ev).len(),
+        1
+    );
+    assert!(run(&mut engine("new-country", None, Some(g.clone())), &ev).is_empty());
+}
+
+#[test]
+fn new_asn_near_misses() {
+    let g = geo();
+    // Lyon is in Paris's AS and country.
+    let ev = routine_then(PARIS, LYON);
+    assert!(run(&mut engine("new-asn", None, Some(g.clone())), &ev).is_empty());
+    assert!(run(&mut engine("new-country", None, Some(g.clone())), &ev).is_empty());
+    // Without the databases an address has no AS or country: nothing to compare.
+    let ev = routine_then(PARIS, SYDNEY);
+    assert!(run(&mut engine("new-asn", None, None), &ev).is_empty());
+    assert!(run(&mut engine("new-country", None, None), &ev).is_empty());
+    // A private address is never looked up.
+    let ev = routine_then(PARIS, "10.1.2.3");
+    assert!(run(&mut engine("new-asn", None, Some(g.clone())), &ev).is_empty());
+    // Still learning: two days of history.
+    let mut ev = routine_then(PARIS, SYDNEY);
+    ev.drain(2..7);
+    ev[2] = ok(100, T0 + 2 * D, "alice", SYDNEY);
+    assert!(run(&mut engine("new-asn", None, Some(g)), &ev).is_empty());
+}
+
+#[test]
+fn an_events_own_asn_wins_over_geoip() {
+    // Okta and Entra carry the AS: the event's number is used, GeoIP is not asked.
+    let mut ev = routine_then(PARIS, SYDNEY);
+    for e in &mut ev {
+        e.event["src_endpoint"]["autonomous_system"] = json!({"number": 3215});
+    }
+    assert!(run(&mut engine("new-asn", None, Some(geo())), &ev).is_empty());
+    let last = ev.last_mut().unwrap();
+    last.event["src_endpoint"]["autonomous_system"] = json!({"number": 64500});
+    let a = run(&mut engine("new-asn", None, None), &ev);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].to_ocsf()["evidences"][0]["data"]["new_value"], "64500");
+}
+
 #[test]
 fn impossible_travel_paris_then_new_york_an_hour_later() {
     let mut e = engine("impossible-travel", None, Some(geo()));

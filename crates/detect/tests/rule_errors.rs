@@ -203,6 +203,7 @@ fn builtins_load_with_stable_ids() {
             "session-used-after-logoff",
             "token-used-after-revoke",
             "new-country",
+            "new-asn",
             "dormant-account",
             "impossible-travel",
             "session-hijack",

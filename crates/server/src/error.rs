@@ -1,6 +1,6 @@
 //! The API's one error shape: `{"error": {"code", "message", "details"}}` with a 4xx/5xx status.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -19,6 +19,9 @@ pub struct ApiError {
     pub message: String,
     /// Structured details (line, column, limits...).
     pub details: Value,
+    /// Headers sent with the error (`WWW-Authenticate`, `Retry-After`); a list, not a
+    /// `HeaderMap`, to keep the error small.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -29,7 +32,14 @@ impl ApiError {
             code,
             message: message.into(),
             details: Value::Null,
+            headers: Vec::new(),
         }
+    }
+
+    /// The same error with header `name` set to `value`.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// A 400 for a bad query parameter.
@@ -45,7 +55,9 @@ impl IntoResponse for ApiError {
         }
         let body =
             json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        response.headers_mut().extend(self.headers);
+        response
     }
 }
 

@@ -1,19 +1,24 @@
 //! authtrail's HTTP API (DESIGN.md §5): ingest, entries, proofs and the public C2SP tlog-tiles
 //! read path (`/checkpoint`, `/tile/...`), and OTLP/HTTP logs (`/v1/logs`).
 //!
-//! The model: [`AppState`] holds the log and the limits; [`router`] maps each route to a handler
-//! in [`routes`]; errors are one JSON shape ([`error::ApiError`]). Handlers do blocking work
+//! The model: [`AppState`] holds the log, the limits and who may call what; [`router`] maps each
+//! route to a handler in [`routes`], behind the authorization layer ([`auth`], whose
+//! [`auth::policy::ROUTES`] table says which scope each route needs) and the request limits
+//! ([`limits`]); errors are one JSON shape ([`error::ApiError`]). Handlers do blocking work
 //! (parsing, hashing, waiting for the fsync) on tokio's blocking pool, so the async workers only
 //! move bytes.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod routes;
 pub mod state;
 pub mod tls;
 
 pub use state::AppState;
 
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -36,5 +41,14 @@ pub fn router(state: AppState) -> Router {
         .route("/tile/{*path}", get(routes::tlog::tile))
         .route("/healthz", get(routes::health::healthz))
         .fallback(routes::not_found)
+        // Limits inside, authorization outside: a refused token never takes a request slot.
+        .layer(from_fn_with_state(
+            state.throttle.clone(),
+            limits::concurrency::limit_concurrency,
+        ))
+        .layer(from_fn_with_state(
+            state.access.clone(),
+            auth::middleware::authorize,
+        ))
         .with_state(state)
 }

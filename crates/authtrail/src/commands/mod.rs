@@ -11,6 +11,7 @@ mod query;
 mod reindex;
 mod results;
 mod serve;
+mod token;
 mod trace;
 mod verify;
 mod verify_evidence;
@@ -129,5 +130,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Trace(args) => trace::run(&data, args),
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
+        Command::Token { command } => token::run(&data, command),
     }
 }

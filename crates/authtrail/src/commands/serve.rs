@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use authtrail_ingest::sources::syslog::{run_tcp, run_udp, SyslogSink};
 use authtrail_ingest::sources::tail::{Tail, TailConfig, TailSink};
 use authtrail_ingest::{InputFormat, Limits};
+use authtrail_server::limits::ServerLimits;
 use authtrail_server::tls::{TlsListener, TlsSetup};
 use authtrail_server::{router, AppState};
 use authtrail_store::{EmbeddedLog, LogOptions};
@@ -87,6 +88,8 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
             .unwrap_or(defaults.max_events_per_batch),
         max_line_bytes: config.max_line_bytes.unwrap_or(defaults.max_line_bytes),
     };
+    let server_limits = server_limits(&config)?;
+    let access = crate::access::prepare(data, &listen, &config.auth)?;
     let mut options = LogOptions::default();
     if let Some(ms) = config.checkpoint_interval_ms {
         if ms == 0 || ms > 1000 {
@@ -131,7 +134,9 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         _ => None,
     };
     let reloader = detection.as_ref().map(|r| r.reloader());
-    let state = AppState::new(log.clone(), limits, parse.clone());
+    let state = AppState::new(log.clone(), limits, parse.clone())
+        .with_access(access.access.clone())
+        .with_server_limits(server_limits);
     let size = log.size();
     let syslog_log = log.clone();
     runtime.block_on(async move {
@@ -146,6 +151,7 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         }
         println!("data directory: {}", data.display());
         println!("log size: {size}");
+        access.announce_first_token(data)?;
         println!(
             "verifier key: {}",
             authtrail_ledger::note::Ed25519Signer::verifier(&signer)
@@ -202,6 +208,29 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         cp.checkpoint.size
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The request limits: the configuration's, defaults where unset.
+fn server_limits(config: &ServeConfig) -> Result<ServerLimits> {
+    let defaults = ServerLimits::default();
+    let limits = ServerLimits {
+        max_concurrent_requests: config
+            .max_concurrent_requests
+            .unwrap_or(defaults.max_concurrent_requests),
+        ingest_events_per_second: config
+            .ingest_events_per_second
+            .unwrap_or(defaults.ingest_events_per_second),
+        ingest_burst_events: config
+            .ingest_burst_events
+            .unwrap_or(defaults.ingest_burst_events),
+    };
+    if limits.max_concurrent_requests == 0 {
+        bail!("max_concurrent_requests must be at least 1");
+    }
+    if limits.ingest_burst_events == 0 {
+        bail!("ingest_burst_events must be at least 1 (ingest_events_per_second = 0 turns the rate limit off)");
+    }
+    Ok(limits)
 }
 
 /// A tail for one `[[tail]]` entry; its state lives in `DATA/sources/tail`.

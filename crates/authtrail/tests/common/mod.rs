@@ -91,6 +91,10 @@ pub struct Server {
     pub vkey: String,
     /// Where its stderr goes.
     pub stderr_path: PathBuf,
+    /// A bearer token with the admin scope: created before the start, or the one serve printed.
+    pub token: String,
+    /// The admin token serve printed at start (only when no live token existed).
+    pub printed_token: Option<String>,
     // Kept open so late writes to stdout never fail.
     _stdout: BufReader<ChildStdout>,
 }
@@ -102,8 +106,18 @@ impl Server {
         Self::start_with(dir, &[])
     }
 
-    /// Like [`Server::start`] with extra arguments.
+    /// Like [`Server::start`] with extra arguments; an admin token is created first
+    /// (`authtrail token create`), in [`Server::token`].
     pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
+        let token = create_token(dir, &["--scope", "admin", "--name", "e2e"]);
+        let mut server = Self::launch(dir, extra);
+        server.token = token;
+        server
+    }
+
+    /// Start `authtrail serve --listen 127.0.0.1:0 --data DIR extra...` as it is: no token is
+    /// created first, so on a directory without one serve prints its own ([`Server::token`]).
+    pub fn launch(dir: &Path, extra: &[&str]) -> Server {
         let stderr_path = dir.with_extension("stderr");
         let stderr = File::create(&stderr_path).expect("create stderr file");
         let mut child = authtrail()
@@ -116,7 +130,7 @@ impl Server {
             .expect("spawn authtrail serve");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout piped"));
         let mut lines = Vec::new();
-        let (mut url, mut log_size, mut vkey) = (None, None, None);
+        let (mut url, mut log_size, mut vkey, mut printed_token) = (None, None, None, None);
         while vkey.is_none() {
             let mut line = String::new();
             let n = stdout.read_line(&mut line).expect("read serve stdout");
@@ -135,6 +149,8 @@ impl Server {
                 log_size = Some(rest.parse::<u64>().expect("log size is a number"));
             } else if let Some(rest) = line.strip_prefix("verifier key: ") {
                 vkey = Some(rest.to_string());
+            } else if let Some(rest) = line.strip_prefix("admin token: ") {
+                printed_token = Some(rest.to_string());
             }
             lines.push(line);
         }
@@ -149,8 +165,15 @@ impl Server {
             log_size: log_size.expect("log size printed"),
             vkey: vkey.expect("key printed"),
             stderr_path,
+            token: printed_token.clone().unwrap_or_default(),
+            printed_token,
             _stdout: stdout,
         }
+    }
+
+    /// A client that sends `Authorization: Bearer` [`Server::token`] with every request.
+    pub fn client(&self) -> reqwest::blocking::Client {
+        bearer_client(&self.token)
     }
 
     /// The next line the server prints on stdout (after its start-up lines).
@@ -182,6 +205,31 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill_in_place();
     }
+}
+
+/// `authtrail --data DIR token create ARGS...`, which must succeed; returns the token.
+pub fn create_token(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["token", "create"];
+    all.extend_from_slice(args);
+    let (stdout, _) = expect_code(&run_in(dir, &all), 0, "token create");
+    let token = stdout.trim().to_string();
+    assert!(token.starts_with("at_"), "a token: {token:?}");
+    token
+}
+
+/// A blocking HTTP client that sends `Authorization: Bearer TOKEN` with every request.
+pub fn bearer_client(token: &str) -> reqwest::blocking::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {token}");
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        value.parse().expect("a header value"),
+    );
+    reqwest::blocking::Client::builder()
+        .default_headers(headers)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("HTTP client")
 }
 
 static MARKERS: AtomicU64 = AtomicU64::new(0);
@@ -352,6 +400,16 @@ pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `authtrail --data DIR serve --listen 127.0.0.1:0 --config CONFIG` run to its end: for a
+/// configuration that must refuse the start.
+pub fn serve_refused(dir: &Path, config: &Path) -> Output {
+    let config = config.to_str().expect("utf-8 path");
+    run_in(
+        dir,
+        &["serve", "--listen", "127.0.0.1:0", "--config", config],
+    )
+}
+
 /// A bad detection setup refuses the start: `ingest` (its output given) exited 2 with an error
 /// holding each of `needles` and wrote nothing to `dir`; `serve` with the configuration file
 /// `config` is refused the same way.
@@ -361,10 +419,7 @@ pub fn assert_start_refused(dir: &Path, ingest: &Output, config: &Path, needles:
     assert!(holds(&err), "{err}");
     let (listed, _) = expect_code(&run_in(dir, &["checkpoint"]), 0, "checkpoint");
     assert!(listed.contains("\n0\n"), "nothing written: {listed}");
-    let args = ["serve", "--listen", "127.0.0.1:0", "--config"];
-    let mut args = args.to_vec();
-    let config = config.to_string_lossy();
-    args.push(&config);
-    let (_, err) = expect_code(&run_in(dir, &args), 2, "serve with a bad detection setup");
+    let out = serve_refused(dir, config);
+    let (_, err) = expect_code(&out, 2, "serve with a bad detection setup");
     assert!(holds(&err), "{err}");
 }

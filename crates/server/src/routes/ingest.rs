@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use authtrail_ingest::{InputFormat, Normalizer};
 
+use crate::auth::Caller;
 use crate::error::{blocking, ApiError};
 use crate::tls::{ensure_client_may_write, ClientIdentity};
 use crate::AppState;
@@ -54,27 +55,30 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Option<
 /// `POST /v1/events?format=F&source=S`.
 pub async fn post_events(
     state: State<AppState>,
+    caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
     identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, query, identity, headers, body, "json").await
+    ingest(state, caller, query, identity, headers, body, "json").await
 }
 
 /// `POST /v1/raw?format=F&source=S`.
 pub async fn post_raw(
     state: State<AppState>,
+    caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
     identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, query, identity, headers, body, "auto").await
+    ingest(state, caller, query, identity, headers, body, "auto").await
 }
 
 async fn ingest(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
     identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
@@ -84,6 +88,7 @@ async fn ingest(
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let source = params.source.unwrap_or_else(|| "http".to_string());
     ensure_client_may_write(identity.as_deref(), &source)?;
+    caller.may_ingest_as(&source)?;
     let limit = state.limits.max_body_bytes;
     let bytes = read_body(&headers, body, limit)
         .await
@@ -101,6 +106,7 @@ async fn ingest(
         let mut normalizer = Normalizer::new(format, state.parse_config.clone());
         blocking(move || Ok(normalizer.prepare(&bytes, &source, now_ns(), &limits)?)).await?
     };
+    state.throttle.admit_ingest(&caller, batch.entries.len())?;
     let log = state.log.clone();
     let summary = batch.summary;
     let count = batch.entries.len();

@@ -18,7 +18,7 @@ use std::io::Read;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use flate2::read::MultiGzDecoder;
@@ -31,6 +31,7 @@ use authtrail_ingest::decode::otlp::Encoding;
 use authtrail_ingest::received::now_ns;
 use authtrail_ingest::{IngestError, InputFormat, Normalizer, PreparedBatch};
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::routes::ingest::read_body;
 use crate::tls::{ensure_client_may_write, ClientIdentity};
@@ -80,6 +81,8 @@ pub struct Any {
 
 /// `google.rpc.Code` INVALID_ARGUMENT.
 const INVALID_ARGUMENT: i32 = 3;
+/// `google.rpc.Code` PERMISSION_DENIED.
+const PERMISSION_DENIED: i32 = 7;
 /// `google.rpc.Code` RESOURCE_EXHAUSTED.
 const RESOURCE_EXHAUSTED: i32 = 8;
 /// `google.rpc.Code` INTERNAL.
@@ -93,6 +96,8 @@ pub struct OtlpError {
     status: StatusCode,
     message: String,
     encoding: Encoding,
+    /// Headers sent with it (`Retry-After`).
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl OtlpError {
@@ -101,12 +106,16 @@ impl OtlpError {
             status,
             message: message.into(),
             encoding,
+            headers: Vec::new(),
         }
     }
 
     /// The API's error for the same failure, in OTLP's shape.
     fn from_api(e: ApiError, encoding: Encoding) -> Self {
-        OtlpError::new(e.status, e.message, encoding)
+        OtlpError {
+            headers: e.headers,
+            ..OtlpError::new(e.status, e.message, encoding)
+        }
     }
 
     fn too_large(limit: usize, encoding: Encoding) -> Self {
@@ -119,7 +128,8 @@ impl OtlpError {
 
     fn code(&self) -> i32 {
         match self.status {
-            StatusCode::PAYLOAD_TOO_LARGE => RESOURCE_EXHAUSTED,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS => RESOURCE_EXHAUSTED,
+            StatusCode::FORBIDDEN => PERMISSION_DENIED,
             StatusCode::SERVICE_UNAVAILABLE => UNAVAILABLE,
             s if s.is_server_error() => INTERNAL,
             _ => INVALID_ARGUMENT,
@@ -133,7 +143,7 @@ impl IntoResponse for OtlpError {
             tracing::error!(message = %self.message, "OTLP request failed");
         }
         let code = self.code();
-        match self.encoding {
+        let mut response = match self.encoding {
             Encoding::Protobuf => {
                 let status = Status {
                     code,
@@ -147,7 +157,9 @@ impl IntoResponse for OtlpError {
                 Json(json!({"code": code, "message": self.message})),
             )
                 .into_response(),
-        }
+        };
+        response.headers_mut().extend(self.headers);
+        response
     }
 }
 
@@ -165,6 +177,7 @@ fn protobuf_body(bytes: Vec<u8>) -> impl IntoResponse {
 /// `POST /v1/logs?source=S`.
 pub async fn post_logs(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<OtlpParams>, QueryRejection>,
     identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
@@ -174,13 +187,14 @@ pub async fn post_logs(
     let gzipped = content_encoding(&headers, encoding)?;
     let Query(params) =
         query.map_err(|e| OtlpError::new(StatusCode::BAD_REQUEST, e.body_text(), encoding))?;
+    let source = params.source.unwrap_or_else(|| DEFAULT_SOURCE.to_string());
+    ensure_client_may_write(identity.as_deref(), &source)
+        .and_then(|()| caller.may_ingest_as(&source))
+        .map_err(|e| OtlpError::from_api(e, encoding))?;
     let limit = state.limits.max_body_bytes;
     let bytes = read_body(&headers, body, limit)
         .await
         .ok_or_else(|| OtlpError::too_large(limit, encoding))?;
-    let source = params.source.unwrap_or_else(|| DEFAULT_SOURCE.to_string());
-    ensure_client_may_write(identity.as_deref(), &source)
-        .map_err(|e| OtlpError::from_api(e, encoding))?;
     let limits = state.limits;
     let batch = {
         let _permit = state.parsing.acquire().await.map_err(|_| {
@@ -210,6 +224,10 @@ pub async fn post_logs(
         return Ok(success(encoding, None, 0));
     };
     let PreparedBatch { entries, summary } = batch;
+    state
+        .throttle
+        .admit_ingest(&caller, entries.len())
+        .map_err(|e| OtlpError::from_api(e, encoding))?;
     let log = state.log.clone();
     let range = run_blocking(encoding, move || {
         log.append(entries)

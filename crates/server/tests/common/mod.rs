@@ -17,6 +17,9 @@ pub struct TestServer {
     pub addr: std::net::SocketAddr,
     /// The log it appends to.
     pub log: Arc<EmbeddedLog>,
+    /// Its data directory.
+    #[allow(dead_code)] // Only tests that keep files beside the log use it.
+    pub dir: std::path::PathBuf,
     /// A client with a generous timeout.
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -24,14 +27,21 @@ pub struct TestServer {
 
 /// Start a server with `limits` over a fresh log whose origin is `origin`.
 pub async fn start(limits: Limits, origin: &str) -> TestServer {
+    start_with(limits, origin, |state, _| state).await
+}
+
+/// Like [`start`], with `configure` applied to the state (given the data directory), e.g. to
+/// check tokens or set request limits.
+pub async fn start_with(
+    limits: Limits,
+    origin: &str,
+    configure: impl FnOnce(AppState, &std::path::Path) -> AppState,
+) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
     keys::init(&Layout::new(dir.path()), origin).expect("init");
     let log = Arc::new(EmbeddedLog::open(dir.path(), LogOptions::default()).expect("open log"));
-    let app = router(AppState::new(
-        log.clone(),
-        limits,
-        Arc::new(ParseConfig::default()),
-    ));
+    let state = AppState::new(log.clone(), limits, Arc::new(ParseConfig::default()));
+    let app = router(configure(state, dir.path()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -43,6 +53,7 @@ pub async fn start(limits: Limits, origin: &str) -> TestServer {
         base: format!("http://{addr}"),
         addr,
         log,
+        dir: dir.path().to_path_buf(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()

@@ -72,6 +72,14 @@ pub static FIELDS: &[FieldSpec] = &[
         &["src_endpoint.location.country"],
         Text,
     ),
+    // The source's autonomous system number (Entra and Okta carry it; GeoIP fills it in for
+    // the detection rules that ask, docs/RULES.md).
+    f(
+        "asn",
+        &["src_endpoint.autonomous_system.number"],
+        &["src_endpoint.autonomous_system.number"],
+        Text,
+    ),
     f("dst_endpoint.ip", &[], &["dst_endpoint.ip"], Ip),
     f(
         "dst_endpoint.hostname",

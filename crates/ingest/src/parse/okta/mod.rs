@@ -24,7 +24,7 @@ use crate::parse::{ParseContext, ParseResult, Unrecognized};
 
 mod record;
 
-use record::{Geo, Party, Record};
+use record::{Geo, Party, Record, SecurityContext};
 
 /// Okta, as `metadata.product`.
 pub const PRODUCT: ProductInfo = ProductInfo {
@@ -176,6 +176,9 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
             if let Some(geo) = &client.geo.0 {
                 src.location = location(geo);
             }
+            if let Some(sc) = &record.security_context.0 {
+                network(sc, &mut src, &mut e.unmapped);
+            }
             e.src_endpoint = Some(src);
         }
         if let Some(ua) = client.user_agent.0.as_ref().and_then(|u| u.raw.non_empty()) {
@@ -276,6 +279,38 @@ fn user_of(party: &Party<'_>) -> Option<User> {
     Some(user)
 }
 
+/// `securityContext`: the autonomous system on the source endpoint (as Entra's parser puts it:
+/// `src_endpoint.autonomous_system.{number,name}`), the ISP and proxy flag to `unmapped`.
+fn network(
+    sc: &SecurityContext<'_>,
+    src: &mut authtrail_model::Endpoint,
+    unmapped: &mut std::collections::BTreeMap<String, Value>,
+) {
+    let number = sc
+        .as_number
+        .0
+        .filter(|n| n.fract() == 0.0 && *n > 0.0 && *n <= f64::from(u32::MAX))
+        .map(|n| n as u64);
+    let name = sc.as_org.non_empty();
+    if number.is_some() || name.is_some() {
+        let mut system = serde_json::Map::new();
+        if let Some(n) = number {
+            system.insert("number".into(), Value::from(n));
+        }
+        if let Some(n) = name {
+            system.insert("name".into(), Value::from(n));
+        }
+        src.extra
+            .insert("autonomous_system".into(), Value::Object(system));
+    }
+    if let Some(isp) = sc.isp.non_empty() {
+        unmapped.insert("okta.isp".into(), Value::from(isp));
+    }
+    if let Some(proxy) = sc.is_proxy {
+        unmapped.insert("okta.is_proxy".into(), Value::from(proxy));
+    }
+}
+
 /// `client.geographicalContext` as an OCSF location (`state` as `region`).
 fn location(geo: &Geo<'_>) -> Option<Location> {
     let point = geo.point.0.as_ref();
@@ -318,6 +353,39 @@ mod tests {
     }
 
     const OK: &str = r#"{"result": "SUCCESS"}"#;
+
+    #[test]
+    fn the_security_context_gives_the_autonomous_system() {
+        let line = event("user.session.start", OK).replacen(
+            r#""uuid": "e-1","#,
+            r#""uuid": "e-1", "securityContext": {"asNumber": 940252, "asOrg": "t-mobile", "domain": ".", "isProxy": false, "isp": "t-mobile usa  inc."},"#,
+            1,
+        );
+        let e = parsed(&line);
+        let src = e.src_endpoint.as_ref().unwrap();
+        assert_eq!(
+            src.extra["autonomous_system"],
+            serde_json::json!({"number": 940252, "name": "t-mobile"})
+        );
+        assert_eq!(e.unmapped["okta.isp"], "t-mobile usa  inc.");
+        assert_eq!(e.unmapped["okta.is_proxy"], false);
+        // An empty context (Okta's own tests have them) or a number that is not an AS adds nothing.
+        for context in [r#"{}"#, r#"{"asNumber": -3}"#, r#"{"asNumber": "x"}"#] {
+            let line = event("user.session.start", OK).replacen(
+                r#""uuid": "e-1","#,
+                &format!(r#""uuid": "e-1", "securityContext": {context},"#),
+                1,
+            );
+            let e = parsed(&line);
+            assert!(
+                !e.src_endpoint
+                    .unwrap()
+                    .extra
+                    .contains_key("autonomous_system"),
+                "{context}"
+            );
+        }
+    }
 
     #[test]
     fn session_start_is_a_logon_with_everything_mapped() {

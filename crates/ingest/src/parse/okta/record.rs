@@ -34,6 +34,8 @@ pub struct Record<'a> {
     pub uuid: Text<'a>,
     /// `displayMessage`.
     pub display_message: Text<'a>,
+    /// `securityContext`.
+    pub security_context: Obj<SecurityContext<'a>>,
 }
 
 impl<'de> Fields<'de> for Record<'de> {
@@ -63,6 +65,8 @@ impl<'de> Fields<'de> for Record<'de> {
             self.uuid = map.next_value()?;
         } else if is("displayMessage") {
             self.display_message = map.next_value()?;
+        } else if is("securityContext") {
+            self.security_context = map.next_value()?;
         } else {
             return Ok(false);
         }
@@ -133,6 +137,32 @@ impl<'de> Fields<'de> for Client<'de> {
             "ipAddress" => self.ip_address = map.next_value()?,
             "userAgent" => self.user_agent = map.next_value()?,
             "geographicalContext" => self.geo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// `securityContext`: the network the request came from.
+#[derive(Default)]
+pub struct SecurityContext<'a> {
+    /// `asNumber`.
+    pub as_number: Number,
+    /// `asOrg`.
+    pub as_org: Text<'a>,
+    /// `isp`.
+    pub isp: Text<'a>,
+    /// `isProxy`.
+    pub is_proxy: Option<bool>,
+}
+
+impl<'de> Fields<'de> for SecurityContext<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "asNumber" => self.as_number = map.next_value()?,
+            "asOrg" => self.as_org = map.next_value()?,
+            "isp" => self.isp = map.next_value()?,
+            "isProxy" => self.is_proxy = map.next_value::<Value>()?.as_bool(),
             _ => return Ok(false),
         }
         Ok(true)
