@@ -55,6 +55,8 @@ pub struct ServeConfig {
     /// Where alerts go (docs/ALERTS.md).
     #[serde(default)]
     pub alerts: authtrail_detect::output::OutputsConfig,
+    /// TLS for HTTP and syslog (docs/TLS.md); files relative to the configuration file.
+    pub tls: Option<authtrail_server::tls::TlsSettings>,
 }
 
 /// The `[auth]` table.
@@ -123,7 +125,8 @@ pub struct GatewaySettings {
 pub struct SyslogSettings {
     /// Address to listen on, e.g. `0.0.0.0:514`.
     pub listen: String,
-    /// `udp` or `tcp` (newline or octet-counted framing, detected per message).
+    /// `udp`, `tcp` (newline or octet-counted framing, detected per message) or `tls` (RFC 5425,
+    /// with the `[tls]` settings).
     pub transport: String,
     /// Input format (default `syslog`).
     pub format: Option<String>,
@@ -195,6 +198,9 @@ impl ServeConfig {
             }
             for p in &mut detect.sigma {
                 *p = dir.join(&*p);
+            }
+            if let Some(tls) = config.tls.as_mut() {
+                tls.relative_to(dir);
             }
         }
         Ok(config)

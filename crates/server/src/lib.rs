@@ -14,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod routes;
 pub mod state;
+pub mod tls;
 pub mod ui;
 
 pub use state::AppState;
