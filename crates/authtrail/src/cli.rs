@@ -47,6 +47,9 @@ pub enum Command {
         /// Follow this file or glob (format auto, source `file`); repeatable.
         #[arg(long, value_name = "PATH")]
         tail: Vec<String>,
+        /// TLS (docs/TLS.md).
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Append files (`-` for stdin) through the ingest pipeline; prints counts per kind and parser.
     Ingest {
@@ -271,4 +274,19 @@ pub struct TraceArgs {
     /// Output: a table, or JSON lines (one step per line, with its event).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+/// `serve`'s TLS flags (docs/TLS.md); they override the configuration file's `[tls]` files.
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen for syslog over TLS (RFC 5425, usually port 6514) at this address; repeatable;
+    /// needs TLS set up.
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_tls: Vec<String>,
 }

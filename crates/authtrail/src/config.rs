@@ -56,6 +56,8 @@ pub struct ServeConfig {
     /// Where alerts go (docs/ALERTS.md).
     #[serde(default)]
     pub alerts: authtrail_detect::output::OutputsConfig,
+    /// TLS for HTTP and syslog (docs/TLS.md); files relative to the configuration file.
+    pub tls: Option<authtrail_server::tls::TlsSettings>,
 }
 
 /// The `[auth]` table.
@@ -124,7 +126,8 @@ pub struct GatewaySettings {
 pub struct SyslogSettings {
     /// Address to listen on, e.g. `0.0.0.0:514`.
     pub listen: String,
-    /// `udp` or `tcp` (newline or octet-counted framing, detected per message).
+    /// `udp`, `tcp` (newline or octet-counted framing, detected per message) or `tls` (RFC 5425,
+    /// with the `[tls]` settings).
     pub transport: String,
     /// Input format (default `syslog`).
     pub format: Option<String>,
@@ -211,6 +214,9 @@ impl ServeConfig {
             }
             for p in &mut detect.sigma {
                 *p = dir.join(&*p);
+            }
+            if let Some(tls) = config.tls.as_mut() {
+                tls.relative_to(dir);
             }
         }
         Ok(config)
@@ -363,8 +369,10 @@ mod tests {
     }
 
     /// The (table, key) pairs a TOML document sets, arrays of tables merged.
+    /// (A key holding a table counts as set too: a map-typed key like `[tls.client_sources]`.)
     fn collect(table: &toml::Table, path: &str, out: &mut BTreeSet<(String, String)>) {
         for (key, value) in table {
+            out.insert((path.to_string(), key.clone()));
             let inner = match path {
                 "" => key.clone(),
                 p => format!("{p}.{key}"),
@@ -380,9 +388,7 @@ mod tests {
                         }
                     }
                 }
-                _ => {
-                    out.insert((path.to_string(), key.clone()));
-                }
+                _ => {}
             }
         }
     }

@@ -10,6 +10,7 @@ mod config;
 mod data_dir;
 mod detection;
 mod exit;
+mod tls;
 
 use std::process::ExitCode;
 

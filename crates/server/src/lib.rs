@@ -15,6 +15,7 @@ pub mod limits;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod ui;
 
 pub use state::AppState;

@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             syslog_udp,
             syslog_tcp,
             tail,
+            tls,
         } => serve::run(
             &data,
             serve::ServeArgs {
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 syslog_udp,
                 syslog_tcp,
                 tail,
+                tls,
             },
         ),
         Command::Ingest {

@@ -1,6 +1,5 @@
 //! `authtrail serve`: the HTTP API and the syslog listeners on the embedded store.
 
-use std::future::IntoFuture;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,9 +12,11 @@ use authtrail_ingest::sources::tail::{Tail, TailConfig, TailSink};
 use authtrail_ingest::{InputFormat, Limits};
 use authtrail_server::limits::ServerLimits;
 use authtrail_server::telemetry::{Metrics, UPKEEP_EVERY};
+use authtrail_server::tls::{TlsListener, TlsSetup};
 use authtrail_server::{router, AppState};
 use authtrail_store::{EmbeddedLog, LogOptions};
 
+use crate::cli::TlsArgs;
 use crate::config::{parse_config, ServeConfig, SyslogSettings, TailSettings};
 use crate::data_dir::ensure_initialized;
 use crate::detection::DetectOptions;
@@ -40,6 +41,8 @@ pub struct ServeArgs<'a> {
     pub syslog_tcp: Vec<String>,
     /// Files or globs to follow (beside the config file's).
     pub tail: Vec<String>,
+    /// TLS files and syslog-over-TLS addresses (beside the config file's).
+    pub tls: TlsArgs,
 }
 
 /// Open (creating if needed) the data directory and serve until SIGINT or SIGTERM.
@@ -50,6 +53,7 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         syslog_udp,
         syslog_tcp,
         tail,
+        tls,
     } = args;
     let config = config
         .map(ServeConfig::load)
@@ -65,7 +69,12 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         poll_interval_ms: None,
     }));
     let mut listeners = config.syslog.clone();
-    for (transport, addrs) in [("udp", syslog_udp), ("tcp", syslog_tcp)] {
+    let tls_settings = crate::tls::settings(config.tls.clone(), &tls);
+    for (transport, addrs) in [
+        ("udp", syslog_udp),
+        ("tcp", syslog_tcp),
+        ("tls", tls.syslog_tls),
+    ] {
         listeners.extend(addrs.into_iter().map(|listen| SyslogSettings {
             listen,
             transport: transport.into(),
@@ -94,6 +103,8 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         }
         options.checkpoint_interval = Duration::from_millis(ms);
     }
+    // Bad certificate or key files refuse the start, before anything is opened or written.
+    let tls = crate::tls::load(tls_settings.as_ref(), &listeners)?;
     let detect = DetectOptions::from_settings(&config.detect);
     // A bad rule file or GeoIP database refuses the start, before anything is opened or written.
     let loaded = detect.as_ref().map(DetectOptions::load).transpose()?;
@@ -148,7 +159,11 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        println!("authtrail listening on http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("authtrail listening on {scheme}://{addr}");
+        if let Some(tls) = &tls {
+            println!("{}", crate::tls::describe(tls));
+        }
         println!("data directory: {}", data.display());
         println!("log size: {size}");
         access.announce_first_token(data)?;
@@ -160,7 +175,7 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
             println!("following {}", settings.path);
         }
         for settings in &listeners {
-            start_syslog(settings, &syslog_log, &parse, limits).await?;
+            start_syslog(settings, &syslog_log, &parse, limits, tls.as_ref()).await?;
         }
         match (&detect, reloader) {
             (Some(d), Some(reloader)) => {
@@ -182,14 +197,27 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         let signalled = stopping.clone();
         // On the signal: the listener closes (new connections are refused), requests in flight
         // finish and get their answers, idle connections close.
-        let server = axum::serve(listener, router(state))
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                signalled.notify_one();
-            })
-            .into_future();
+        let signal = async move {
+            shutdown_signal().await;
+            signalled.notify_one();
+        };
+        let served = async {
+            match &tls {
+                Some(tls) => {
+                    let listener = TlsListener::new(listener, tls).context("serving HTTPS")?;
+                    axum::serve(listener, TlsListener::app(router(state)))
+                        .with_graceful_shutdown(signal)
+                        .await
+                        .context("serving HTTPS")
+                }
+                None => axum::serve(listener, router(state))
+                    .with_graceful_shutdown(signal)
+                    .await
+                    .context("serving HTTP"),
+            }
+        };
         tokio::select! {
-            served = server => served.context("serving HTTP"),
+            served = served => served,
             () = async {
                 stopping.notified().await;
                 tokio::time::sleep(DRAIN_TIMEOUT).await;
@@ -290,6 +318,7 @@ async fn start_syslog(
     log: &Arc<EmbeddedLog>,
     parse: &Arc<authtrail_ingest::ParseConfig>,
     limits: Limits,
+    tls: Option<&TlsSetup>,
 ) -> Result<()> {
     let format = InputFormat::parse(settings.format.as_deref().unwrap_or("syslog"))
         .with_context(|| format!("syslog listener {}", settings.listen))?;
@@ -320,7 +349,17 @@ async fn start_syslog(
             println!("syslog tcp listening on {local}");
             tokio::spawn(run_tcp(listener, sink));
         }
-        other => bail!("syslog listener {addr}: transport {other:?} is not udp or tcp"),
+        "tls" => {
+            // `crate::tls::load` refused the start if TLS is off.
+            let tls = tls.with_context(|| format!("syslog listener {addr}: TLS is off"))?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding syslog TLS {addr}"))?;
+            let local = listener.local_addr().context("reading the bound address")?;
+            println!("syslog tls listening on {local}");
+            authtrail_server::tls::syslog::run_tls(listener, tls, sink, settings.source.clone());
+        }
+        other => bail!("syslog listener {addr}: transport {other:?} is not udp, tcp or tls"),
     }
     Ok(())
 }

@@ -155,7 +155,8 @@ impl Server {
             lines.push(line);
         }
         assert!(
-            lines[0].starts_with("authtrail listening on http://"),
+            lines[0].starts_with("authtrail listening on http://")
+                || lines[0].starts_with("authtrail listening on https://"),
             "the address comes first: {lines:?}"
         );
         Server {

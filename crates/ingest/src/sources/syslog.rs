@@ -1,4 +1,5 @@
-//! Syslog listeners: UDP (one message per datagram) and TCP (RFC 6587 framing).
+//! Syslog listeners: UDP (one message per datagram) and TCP (RFC 6587 framing); any other
+//! accepted byte stream (syslog over TLS, RFC 5425) is read by [`serve_stream`].
 //!
 //! What is acknowledged: nothing, by protocol. A message is safe once the batch holding it is
 //! appended (fsynced). A crash loses, on UDP, whatever was in flight or in the socket buffer
@@ -11,8 +12,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use authtrail_store::EmbeddedLog;
-use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpListener, UdpSocket};
 
 use crate::limits::Limits;
 use crate::parse::ParseConfig;
@@ -126,7 +127,7 @@ pub async fn run_tcp(listener: TcpListener, sink: SyslogSink) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
-                tokio::spawn(serve_connection(stream, peer, sink.clone()));
+                tokio::spawn(serve_stream(stream, peer, sink.clone()));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "syslog TCP accept failed");
@@ -136,7 +137,9 @@ pub async fn run_tcp(listener: TcpListener, sink: SyslogSink) {
     }
 }
 
-async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, sink: SyslogSink) {
+/// Read one connection's messages (octet-counted or newline framing, per message) until it
+/// ends, appending batch by batch; `peer` names it in the logs.
+pub async fn serve_stream<S: AsyncRead + Unpin>(mut stream: S, peer: SocketAddr, sink: SyslogSink) {
     let mut normalizer = Normalizer::new(sink.format, sink.config.clone());
     let mut framer = crate::sources::framing::Framer::new(sink.limits.max_line_bytes);
     let mut buf = vec![0u8; 256 * 1024];
@@ -145,7 +148,7 @@ async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, sink: SyslogS
         let n = match stream.read(&mut buf).await {
             Ok(n) => n,
             Err(e) => {
-                tracing::warn!(%peer, error = %e, "syslog TCP read failed");
+                tracing::warn!(%peer, error = %e, "syslog stream read failed");
                 0
             }
         };
@@ -158,7 +161,7 @@ async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, sink: SyslogS
             normalizer = sink.append(normalizer, messages).await;
         }
         if n == 0 {
-            tracing::debug!(%peer, "syslog TCP connection closed");
+            tracing::debug!(%peer, "syslog stream closed");
             return;
         }
     }

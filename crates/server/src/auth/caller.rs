@@ -36,6 +36,16 @@ impl Caller {
         }
     }
 
+    /// A caller with no token whose verified client certificate is mapped to `sources`
+    /// (docs/TLS.md): it may ingest as those sources and do nothing else.
+    pub fn certificate(sources: Vec<String>) -> Self {
+        Caller {
+            token_id: None,
+            scopes: vec![Scope::Ingest],
+            sources,
+        }
+    }
+
     /// A caller of a public route that presented no token: it may do nothing else.
     pub fn anonymous() -> Self {
         Caller {
@@ -119,6 +129,18 @@ mod tests {
         assert!(admin.may_ingest_as("anything").is_ok());
         assert!(Caller::open().may_ingest_as("sshd").is_ok());
         assert!(!Caller::anonymous().has(Scope::Read));
+    }
+
+    #[test]
+    fn a_mapped_client_certificate_ingests_as_its_sources_only() {
+        let cert = Caller::certificate(vec!["okta".into()]);
+        assert!(cert.may_ingest_as("okta").is_ok());
+        assert_eq!(
+            cert.may_ingest_as("sshd").unwrap_err().code,
+            "source_forbidden"
+        );
+        assert!(!cert.has(Scope::Read));
+        assert_eq!(cert.token_id(), None);
     }
 
     #[test]

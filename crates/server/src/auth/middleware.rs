@@ -13,11 +13,13 @@ use super::policy::{self, Need};
 use super::scope::Scope;
 use super::Access;
 use crate::error::ApiError;
+use crate::tls::ClientIdentity;
 
 /// The realm named in `WWW-Authenticate`.
 const REALM: &str = "authtrail";
 
-/// Let the request through with its [`Caller`] when its token allows the route; else a 401
+/// Let the request through with its [`Caller`] when its token (or, for ingest, its mapped client
+/// certificate) allows the route; else a 401
 /// (no token, or one that is malformed, unknown or revoked) or 403 (a valid token without the
 /// scope the route needs).
 pub async fn authorize(State(access): State<Access>, mut req: Request, next: Next) -> Response {
@@ -26,7 +28,15 @@ pub async fn authorize(State(access): State<Access>, mut req: Request, next: Nex
         .get::<MatchedPath>()
         .map(MatchedPath::as_str);
     let need = policy::need(req.method(), route);
-    let decided = decide(&access, need, req.method(), req.uri().path(), req.headers());
+    let certificate = req.extensions().get::<ClientIdentity>();
+    let decided = decide(
+        &access,
+        need,
+        req.method(),
+        req.uri().path(),
+        req.headers(),
+        certificate,
+    );
     match decided {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
@@ -36,13 +46,15 @@ pub async fn authorize(State(access): State<Access>, mut req: Request, next: Nex
     }
 }
 
-/// The caller, or the error answering the request.
+/// The caller, or the error answering the request. Without a token, a client certificate mapped
+/// to sources (docs/TLS.md) is an ingest caller for them.
 fn decide(
     access: &Access,
     need: Need,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
+    certificate: Option<&ClientIdentity>,
 ) -> Result<Caller, ApiError> {
     let tokens = match access {
         Access::Open => return Ok(Caller::open()),
@@ -56,6 +68,11 @@ fn decide(
     };
     let what = format!("{method} {path} needs a token with scope {scope}");
     let Some(value) = headers.get(header::AUTHORIZATION) else {
+        if let Some(identity) =
+            certificate.filter(|c| scope == Scope::Ingest && !c.sources.is_empty())
+        {
+            return Ok(Caller::certificate(identity.sources.clone()));
+        }
         return Err(unauthorized(
             "unauthenticated",
             format!("{what}: send `Authorization: Bearer <token>` (`authtrail token create`)"),

@@ -7,6 +7,7 @@ use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -15,6 +16,7 @@ use authtrail_ingest::{InputFormat, Normalizer};
 
 use crate::auth::Caller;
 use crate::error::{blocking, ApiError};
+use crate::tls::{ensure_client_may_write, ClientIdentity};
 use crate::AppState;
 
 /// Query parameters of an ingest request.
@@ -55,10 +57,11 @@ pub async fn post_events(
     state: State<AppState>,
     caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, caller, query, headers, body, "json").await
+    ingest(state, caller, query, identity, headers, body, "json").await
 }
 
 /// `POST /v1/raw?format=F&source=S`.
@@ -66,22 +69,25 @@ pub async fn post_raw(
     state: State<AppState>,
     caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    ingest(state, caller, query, headers, body, "auto").await
+    ingest(state, caller, query, identity, headers, body, "auto").await
 }
 
 async fn ingest(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<IngestParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
     default_format: &str,
 ) -> Result<Json<Value>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let source = params.source.unwrap_or_else(|| "http".to_string());
+    ensure_client_may_write(identity.as_deref(), &source)?;
     caller.may_ingest_as(&source)?;
     let limit = state.limits.max_body_bytes;
     let bytes = read_body(&headers, body, limit)

@@ -20,7 +20,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use flate2::read::MultiGzDecoder;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use prost::Message;
@@ -34,6 +34,7 @@ use authtrail_ingest::{IngestError, InputFormat, Normalizer, PreparedBatch};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::routes::ingest::read_body;
+use crate::tls::{ensure_client_may_write, ClientIdentity};
 use crate::AppState;
 
 /// Header naming the first entry's seq.
@@ -178,6 +179,7 @@ pub async fn post_logs(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<OtlpParams>, QueryRejection>,
+    identity: Option<Extension<ClientIdentity>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OtlpError> {
@@ -186,8 +188,8 @@ pub async fn post_logs(
     let Query(params) =
         query.map_err(|e| OtlpError::new(StatusCode::BAD_REQUEST, e.body_text(), encoding))?;
     let source = params.source.unwrap_or_else(|| DEFAULT_SOURCE.to_string());
-    caller
-        .may_ingest_as(&source)
+    ensure_client_may_write(identity.as_deref(), &source)
+        .and_then(|()| caller.may_ingest_as(&source))
         .map_err(|e| OtlpError::from_api(e, encoding))?;
     let limit = state.limits.max_body_bytes;
     let bytes = read_body(&headers, body, limit)
