@@ -161,6 +161,19 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Start the server on a new data directory and feed it realistic traffic with attacks
+    /// (IdP logins with MFA, sshd, an API gateway; a brute force, a password spray, an
+    /// impossible-travel login), until Ctrl-C: events, traces and alerts in the web UI within a
+    /// minute. Prints the URL and a token to log in with.
+    Demo {
+        /// Data directory to use (default: a new one under the system's temp directory; the
+        /// global --data is not used, so the demo never writes into a real log by mistake).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:7800; port 0 picks a free one).
+        #[arg(long)]
+        listen: Option<String>,
+    },
     /// Create, list and revoke the bearer tokens callers of the HTTP API present
     /// (docs/ACCESS.md); works while `serve` runs, and a revoke takes effect at once.
     Token {

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod checkpoint;
+mod demo;
 mod export;
 mod ingest;
 mod init;
@@ -131,5 +132,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prove { seq, out } => prove::run(&data, seq, out.as_deref()),
         Command::VerifyEvidence { key, file } => verify_evidence::run(&key, &file),
         Command::Token { command } => token::run(&data, command),
+        Command::Demo { dir, listen } => demo::run(dir, listen),
     }
 }
