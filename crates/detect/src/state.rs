@@ -246,9 +246,32 @@ fn fingerprint_query(rule: &Rule) -> String {
     }
 }
 
+impl EngineState {
+    /// Puts every rule's groups in key order, so the same state is stored as the same bytes.
+    pub fn sort(&mut self) {
+        for state in &mut self.rules {
+            state.groups.sort_by(|a, b| a.key.cmp(&b.key));
+            state.sequences.sort_by(|a, b| a.key.cmp(&b.key));
+            state.first_seen.sort_by(|a, b| a.key.cmp(&b.key));
+            state.dormant.sort_by(|a, b| a.key.cmp(&b.key));
+            state.velocity.sort_by(|a, b| a.key.cmp(&b.key));
+            state.changes.sort_by(|a, b| a.key.cmp(&b.key));
+        }
+    }
+}
+
 impl Engine {
     /// The engine's state, to store and [`restore`](Engine::restore) from.
     pub fn state(&self) -> EngineState {
+        let mut state = self.unsorted_state();
+        state.sort();
+        state
+    }
+
+    /// The engine's state with each rule's groups in no particular order: the copy alone, for
+    /// a caller that stalls the engine while it takes it and sorts on another thread
+    /// ([`EngineState::sort`]).
+    pub fn unsorted_state(&self) -> EngineState {
         let rules = self
             .rules()
             .iter()
@@ -291,13 +314,6 @@ impl Engine {
                         state.changes = g.iter().map(|(k, c)| change_state(k, c)).collect();
                     }
                 }
-                // A stable order, so the same state is stored as the same bytes.
-                state.groups.sort_by(|a, b| a.key.cmp(&b.key));
-                state.sequences.sort_by(|a, b| a.key.cmp(&b.key));
-                state.first_seen.sort_by(|a, b| a.key.cmp(&b.key));
-                state.dormant.sort_by(|a, b| a.key.cmp(&b.key));
-                state.velocity.sort_by(|a, b| a.key.cmp(&b.key));
-                state.changes.sort_by(|a, b| a.key.cmp(&b.key));
                 state
             })
             .collect();

@@ -102,3 +102,15 @@ fn an_alert_before_the_restart_stays_suppressed_after_it() {
         "the alert is not raised again"
     );
 }
+
+#[test]
+fn the_unsorted_state_sorted_is_the_state() {
+    // The detector copies its state unsorted (its stall is the copy alone) and the saving
+    // thread sorts it: the stored bytes must be those of the sorted state.
+    let mut engine = Engine::new(builtins());
+    run(&mut engine, &mixed_stream(1500, 3));
+    let mut state = engine.unsorted_state();
+    state.sort();
+    assert_eq!(state, engine.state());
+    assert!(state.rules.iter().any(|r| r.groups.len() > 1));
+}

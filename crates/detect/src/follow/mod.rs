@@ -263,6 +263,12 @@ impl Detector {
         (self.next, self.engine.state())
     }
 
+    /// Like [`snapshot`](Detector::snapshot) with the groups unsorted: the detector's stall is
+    /// the copy alone, and whoever stores it sorts it first ([`EngineState::sort`]).
+    pub fn unsorted_snapshot(&self) -> (u64, EngineState) {
+        (self.next, self.engine.unsorted_state())
+    }
+
     /// Notes that the snapshot at `next` is being stored.
     pub fn saved(&mut self, next: u64) {
         self.saved_at = Instant::now();

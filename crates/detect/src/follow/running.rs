@@ -17,7 +17,8 @@ use crate::state::EngineState;
 /// traffic since the last store is observed again (its alerts are not appended twice).
 pub const SAVE_EVERY: Duration = Duration::from_secs(2);
 
-/// Taking a snapshot stalls the detector (it copies every window); stores are spaced so that
+/// Taking a snapshot stalls the detector (it copies every window; the sort before the store is
+/// done on the saving thread); stores are spaced so that
 /// this takes at most 1/`SNAPSHOT_SHARE` of its time: a large state is stored less often.
 const SNAPSHOT_SHARE: u32 = 100;
 
@@ -39,8 +40,9 @@ impl Saver {
         let thread = std::thread::Builder::new()
             .name("authtrail-detect-save".into())
             .spawn(move || {
-                for (next, state) in rx {
+                for (next, mut state) in rx {
                     let started = std::time::Instant::now();
+                    state.sort();
                     if let Err(e) = db.store(next, state) {
                         tracing::error!(error = %e, "storing the detection state; will retry");
                     }
@@ -70,7 +72,7 @@ impl Saver {
             return false;
         };
         let started = std::time::Instant::now();
-        let (next, state) = detector.snapshot();
+        let (next, state) = detector.unsorted_snapshot();
         let took = started.elapsed();
         self.every = SAVE_EVERY.max(took * SNAPSHOT_SHARE);
         tracing::debug!(
