@@ -360,17 +360,9 @@ impl Engine {
                         continue;
                     };
                     group.touched = self.observed;
-                    // Country and AS come from the event, else from GeoIP (Place).
-                    let value = match fs.field.name() {
-                        "country" => place
-                            .get_or_insert_with(|| Place::of(record, geo.as_deref()))
-                            .country
-                            .clone(),
-                        "asn" => place
-                            .get_or_insert_with(|| Place::of(record, geo.as_deref()))
-                            .asn
-                            .map(|n| n.to_string()),
-                        _ => value_of(fs.field, record),
+                    let value = match fs.place {
+                        Some(part) => part.read(place_of(&mut place, record, geo.as_deref())),
+                        None => value_of(fs.field, record),
                     };
                     group
                         .observe(fs, rule.suppress_ms, t, value)
@@ -387,7 +379,7 @@ impl Engine {
                         .map(|previous| dormant_alert(rule, key, record.seq, t, previous))
                 }
                 (Condition::Velocity(v), Groups::Velocity(groups)) => {
-                    let place = place.get_or_insert_with(|| Place::of(record, geo.as_deref()));
+                    let place = place_of(&mut place, record, geo.as_deref());
                     let Some(coords) = place.coords.filter(|_| !allowed(v, place)) else {
                         continue;
                     };
@@ -407,7 +399,7 @@ impl Engine {
                         .map(|tr| travel_alert(rule, key, tr))
                 }
                 (Condition::Change(c), Groups::Change(groups)) => {
-                    let place = place.get_or_insert_with(|| Place::of(record, geo.as_deref()));
+                    let place = place_of(&mut place, record, geo.as_deref());
                     let Some(group) = group_for(groups, key, Default::default) else {
                         continue;
                     };
@@ -497,6 +489,15 @@ fn value_of(field: Field, record: &Record<'_>) -> Option<String> {
         .next()
         .filter(|v| !v.is_empty() && v != UNKNOWN_NAME)
         .map(|v| v.into_owned())
+}
+
+/// The place of `record`'s source, looked up once per event (when a rule first needs it).
+fn place_of<'p>(
+    slot: &'p mut Option<Place>,
+    record: &Record<'_>,
+    geo: Option<&GeoIp>,
+) -> &'p Place {
+    slot.get_or_insert_with(|| Place::of(record, geo))
 }
 
 /// The group for `key`, made by `new` when absent. A lookup comes first: most events join a

@@ -115,6 +115,7 @@ mod tests {
             history_ms: 30 * D,
             learn_ms,
             learn_events,
+            place: None,
         }
     }
 

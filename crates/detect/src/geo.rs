@@ -249,6 +249,16 @@ impl Place {
     }
 }
 
+impl crate::rule::PlacePart {
+    /// This part of `place`, as a first_seen rule remembers it.
+    pub(crate) fn read(self, place: &Place) -> Option<String> {
+        match self {
+            crate::rule::PlacePart::Country => place.country.clone(),
+            crate::rule::PlacePart::Asn => place.asn.map(|n| n.to_string()),
+        }
+    }
+}
+
 /// Valid coordinates in millionths of a degree.
 fn micro(lat: f64, long: f64) -> Option<(i64, i64)> {
     let ok = lat.is_finite() && long.is_finite() && lat.abs() <= 90.0 && long.abs() <= 180.0;

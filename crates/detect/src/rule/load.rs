@@ -8,8 +8,8 @@ use serde_saphyr::Spanned;
 
 use super::raw::{IdsFile, RawDistinct, RawFile, RawLearning, RawRule, RawStep};
 use super::{
-    duration, Change, Condition, Distinct, Dormant, FirstSeen, Rule, RuleError, Sequence, Severity,
-    Step, Threshold, Velocity, Watch,
+    duration, Change, Condition, Distinct, Dormant, FirstSeen, PlacePart, Rule, RuleError,
+    Sequence, Severity, Step, Threshold, Velocity, Watch,
 };
 
 /// A first_seen rule's history when the file gives none: 30 days.
@@ -700,6 +700,7 @@ impl Partial {
             history_ms: self.history_ms.unwrap_or(DEFAULT_HISTORY_MS),
             learn_ms,
             learn_events,
+            place: PlacePart::of_field(field),
         })
     }
 

@@ -142,6 +142,29 @@ pub struct FirstSeen {
     pub learn_ms: Option<i64>,
     /// ...or has shown this many matching events, before a new value alerts.
     pub learn_events: Option<u64>,
+    /// Set when the field is part of the source's place (`country`, `asn`): then the value is
+    /// the event's own, else GeoIP's, rather than the field's alone.
+    pub place: Option<PlacePart>,
+}
+
+/// A part of where an event comes from that GeoIP can fill in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacePart {
+    /// The ISO country code (query field `country`).
+    Country,
+    /// The autonomous system number (query field `asn`).
+    Asn,
+}
+
+impl PlacePart {
+    /// The part a query field names, if it names one.
+    pub fn of_field(field: Field) -> Option<PlacePart> {
+        match field.name() {
+            "country" => Some(PlacePart::Country),
+            "asn" => Some(PlacePart::Asn),
+            _ => None,
+        }
+    }
 }
 
 /// A dormancy condition: a matching event more than `gap_ms` after the group's previous one.

@@ -190,6 +190,25 @@ pub fn endpoint(address: &str, port: Option<u16>) -> Endpoint {
     e
 }
 
+/// Puts an autonomous system on `endpoint` (`autonomous_system.{number,name}`, OCSF's object),
+/// when either is known.
+pub fn set_autonomous_system(endpoint: &mut Endpoint, number: Option<u64>, name: Option<&str>) {
+    if number.is_none() && name.is_none() {
+        return;
+    }
+    let mut system = serde_json::Map::new();
+    if let Some(n) = number {
+        system.insert("number".into(), n.into());
+    }
+    if let Some(n) = name {
+        system.insert("name".into(), n.into());
+    }
+    endpoint.extra.insert(
+        "autonomous_system".into(),
+        serde_json::Value::Object(system),
+    );
+}
+
 /// The host that logged the event, as the destination endpoint.
 pub fn host(hostname: &str) -> Endpoint {
     Endpoint {

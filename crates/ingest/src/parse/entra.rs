@@ -597,10 +597,8 @@ fn source(
     if let Some(Value::Object(loc)) = p.get("location") {
         src.location = location(loc);
     }
-    if let Some(asn) = p.get("autonomousSystemNumber").and_then(Value::as_u64) {
-        src.extra
-            .insert("autonomous_system".into(), json!({ "number": asn }));
-    }
+    let asn = p.get("autonomousSystemNumber").and_then(Value::as_u64);
+    build::set_autonomous_system(&mut src, asn, None);
     Some(src)
 }
 

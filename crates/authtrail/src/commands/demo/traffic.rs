@@ -100,13 +100,16 @@ const CAROL: Person = person(
     (48.8566, 2.3522),
     ("192.0.2.30", 3215, "Orange"),
 );
-const CAROL_ABROAD: Person = person(
-    "carol@example.com",
-    "Carol Dubois",
-    ("Sydney", "Australia"),
-    (-33.8688, 151.2093),
-    ("203.0.113.200", 1221, "Telstra"),
-);
+const CAROL_ABROAD: Person = Person {
+    city: "Sydney",
+    country: "Australia",
+    lat: -33.8688,
+    lon: 151.2093,
+    ip: "203.0.113.200",
+    asn: 1221,
+    as_org: "Telstra",
+    ..CAROL
+};
 
 /// Where a password spray comes from (the address's last number changes every cycle).
 const SPRAYER: Person = person(

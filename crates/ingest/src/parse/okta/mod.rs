@@ -279,8 +279,8 @@ fn user_of(party: &Party<'_>) -> Option<User> {
     Some(user)
 }
 
-/// `securityContext`: the autonomous system on the source endpoint (as Entra's parser puts it:
-/// `src_endpoint.autonomous_system.{number,name}`), the ISP and proxy flag to `unmapped`.
+/// `securityContext`: the autonomous system on the source endpoint, the ISP and proxy flag to
+/// `unmapped`.
 fn network(
     sc: &SecurityContext<'_>,
     src: &mut authtrail_model::Endpoint,
@@ -291,18 +291,7 @@ fn network(
         .0
         .filter(|n| n.fract() == 0.0 && *n > 0.0 && *n <= f64::from(u32::MAX))
         .map(|n| n as u64);
-    let name = sc.as_org.non_empty();
-    if number.is_some() || name.is_some() {
-        let mut system = serde_json::Map::new();
-        if let Some(n) = number {
-            system.insert("number".into(), Value::from(n));
-        }
-        if let Some(n) = name {
-            system.insert("name".into(), Value::from(n));
-        }
-        src.extra
-            .insert("autonomous_system".into(), Value::Object(system));
-    }
+    build::set_autonomous_system(src, number, sc.as_org.non_empty());
     if let Some(isp) = sc.isp.non_empty() {
         unmapped.insert("okta.isp".into(), Value::from(isp));
     }
