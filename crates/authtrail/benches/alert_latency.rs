@@ -29,6 +29,9 @@ use common::{bench_main, env_parse, temp_dir, Report, Rng};
 
 const BIN: &str = env!("CARGO_BIN_EXE_authtrail");
 
+/// How many of the slowest alerts are listed with their times (to set against the server's log).
+const SLOWEST: usize = 12;
+
 /// Percentile `p` (0..=100) of `values` (nearest rank).
 fn percentile(values: &[f64], p: f64) -> f64 {
     let mut v = values.to_vec();
@@ -236,6 +239,7 @@ fn run() -> Result<bool> {
     )?;
     let (mut child, url, token) = start_server(&tmp.path().join("data"), &config)?;
     let start = Instant::now() + Duration::from_millis(200);
+    let start_wall = jiff::Timestamp::now() + Duration::from_millis(200);
     let sent: Vec<Result<Sent>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..knobs.senders)
             .map(|k| {
@@ -255,6 +259,8 @@ fn run() -> Result<bool> {
     let _ = child.wait();
     let mut acks = Vec::new();
     let mut latencies = Vec::new();
+    // (latency s, ack time after start s, address) of every attack, for the slowest list.
+    let mut slow: Vec<(f64, f64, String)> = Vec::new();
     let mut missing = 0;
     let (mut events, mut late) = (0, 0);
     let arrivals = arrivals
@@ -268,7 +274,11 @@ fn run() -> Result<bool> {
         late += s.late_batches;
         for (ip, acked) in s.attacks {
             match arrivals.get(&ip) {
-                Some(at) => latencies.push(at.saturating_duration_since(acked).as_secs_f64()),
+                Some(at) => {
+                    let l = at.saturating_duration_since(acked).as_secs_f64();
+                    latencies.push(l);
+                    slow.push((l, (acked - start).as_secs_f64(), ip));
+                }
                 None => missing += 1,
             }
         }
@@ -279,6 +289,14 @@ fn run() -> Result<bool> {
         "sent {events} events in {elapsed:.1} s ({rate:.0} events/s; {late} batches sent late), {} attacks, {missing} without a webhook call",
         latencies.len() + missing
     ));
+    slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (l, at, ip) in slow.iter().take(SLOWEST) {
+        let wall = start_wall + Duration::from_secs_f64(*at);
+        report.note(format!(
+            "slow alert: {:.1} ms, acknowledged at {at:.2} s ({wall}), attack from {ip}",
+            l * 1000.0
+        ));
+    }
     let p99 = percentile(&latencies, 99.0) * 1000.0;
     let ack99 = percentile(&acks, 99.0) * 1000.0;
     report.note(format!(

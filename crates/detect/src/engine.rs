@@ -43,23 +43,25 @@ const SWEEP_EVERY: u64 = 4096;
 pub const CHAIN_DEPTH: usize = 3;
 
 /// A group key: the values of a rule's `group_by` fields.
-pub(crate) type Key = Box<[String]>;
+pub(crate) type Key = Arc<[String]>;
 
-/// One rule's groups, by the rule's type.
-#[derive(Debug)]
+/// One rule's groups, by the rule's type. Each group is shared copy-on-write: a copy of the
+/// maps (a snapshot to store) costs a reference per group, and the engine copies a group only
+/// when it changes one a snapshot still holds.
+#[derive(Clone, Debug)]
 pub(crate) enum Groups {
     /// A threshold rule's sliding windows.
-    Threshold(HashMap<Key, GroupWindow>),
+    Threshold(HashMap<Key, Arc<GroupWindow>>),
     /// A sequence rule's runs.
-    Sequence(HashMap<Key, SequenceGroup>),
+    Sequence(HashMap<Key, Arc<SequenceGroup>>),
     /// A first_seen rule's remembered values.
-    FirstSeen(HashMap<Key, SeenGroup>),
+    FirstSeen(HashMap<Key, Arc<SeenGroup>>),
     /// A dormant rule's last events.
-    Dormant(HashMap<Key, DormantGroup>),
+    Dormant(HashMap<Key, Arc<DormantGroup>>),
     /// A velocity rule's last places.
-    Velocity(HashMap<Key, VelocityGroup>),
+    Velocity(HashMap<Key, Arc<VelocityGroup>>),
     /// A change rule's first events.
-    Change(HashMap<Key, ChangeGroup>),
+    Change(HashMap<Key, Arc<ChangeGroup>>),
 }
 
 impl Groups {
@@ -230,12 +232,24 @@ impl Engine {
         // Restored groups count as just joined: the next sweep judges them by time alone.
         for g in &mut self.groups {
             match g {
-                Groups::Threshold(m) => m.values_mut().for_each(|w| w.touched = observed),
-                Groups::Sequence(m) => m.values_mut().for_each(|s| s.touched = observed),
-                Groups::FirstSeen(m) => m.values_mut().for_each(|s| s.touched = observed),
-                Groups::Dormant(m) => m.values_mut().for_each(|s| s.touched = observed),
-                Groups::Velocity(m) => m.values_mut().for_each(|v| v.touched = observed),
-                Groups::Change(m) => m.values_mut().for_each(|c| c.touched = observed),
+                Groups::Threshold(m) => m
+                    .values_mut()
+                    .for_each(|w| Arc::make_mut(w).touched = observed),
+                Groups::Sequence(m) => m
+                    .values_mut()
+                    .for_each(|s| Arc::make_mut(s).touched = observed),
+                Groups::FirstSeen(m) => m
+                    .values_mut()
+                    .for_each(|s| Arc::make_mut(s).touched = observed),
+                Groups::Dormant(m) => m
+                    .values_mut()
+                    .for_each(|s| Arc::make_mut(s).touched = observed),
+                Groups::Velocity(m) => m
+                    .values_mut()
+                    .for_each(|v| Arc::make_mut(v).touched = observed),
+                Groups::Change(m) => m
+                    .values_mut()
+                    .for_each(|c| Arc::make_mut(c).touched = observed),
             }
         }
         self.watermark = watermark;
@@ -501,16 +515,17 @@ fn place_of<'p>(
 }
 
 /// The group for `key`, made by `new` when absent. A lookup comes first: most events join a
-/// group that exists, and the key is cloned only for a new one.
-fn group_for<'a, G>(
-    groups: &'a mut HashMap<Key, G>,
+/// group that exists, and the key is cloned only for a new one. A group a snapshot still holds
+/// is copied here, before it changes.
+fn group_for<'a, G: Clone>(
+    groups: &'a mut HashMap<Key, Arc<G>>,
     key: &Key,
     new: impl FnOnce() -> G,
 ) -> Option<&'a mut G> {
     if !groups.contains_key(key) {
-        groups.insert(key.clone(), new());
+        groups.insert(key.clone(), Arc::new(new()));
     }
-    groups.get_mut(key)
+    groups.get_mut(key).map(Arc::make_mut)
 }
 
 /// A field's value (as [`value_of`]), read once per event and shared.
@@ -545,7 +560,7 @@ fn group_key(rule: &Rule, record: &Record<'_>) -> Option<Key> {
         .iter()
         .map(|f| value_of(*f, record))
         .collect::<Option<Vec<_>>>()
-        .map(Vec::into_boxed_slice)
+        .map(Arc::from)
 }
 
 /// The group as `(field name, value)` pairs.

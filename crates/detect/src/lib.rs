@@ -34,4 +34,4 @@ pub use rule::{
     Change, Condition, Distinct, Rule, RuleError, Rules, Sequence, Severity, Step, Threshold,
     Velocity, Watch, BUILTIN_FILE, BUILTIN_YAML,
 };
-pub use state::EngineState;
+pub use state::{EngineState, FrozenState};

@@ -33,6 +33,79 @@ pub struct EngineState {
     pub rules: Vec<RuleState>,
 }
 
+/// The engine's state at one moment, sharing its groups with the running engine (which copies
+/// a group before changing it): [`Engine::freeze`] takes it, [`FrozenState::into_state`] turns
+/// it into the [`EngineState`] to store.
+#[derive(Debug)]
+pub struct FrozenState {
+    watermark: Option<i64>,
+    observed: u64,
+    /// Per rule: its id and [`fingerprint`].
+    rules: Vec<(String, String)>,
+    groups: Vec<Groups>,
+}
+
+impl FrozenState {
+    /// The state to store, each rule's groups in key order (the same state is the same bytes).
+    pub fn into_state(self) -> EngineState {
+        let rules = self
+            .rules
+            .into_iter()
+            .zip(&self.groups)
+            .map(|((id, fingerprint), groups)| rule_state(id, fingerprint, groups))
+            .collect();
+        let mut state = EngineState {
+            watermark: self.watermark,
+            observed: self.observed,
+            rules,
+        };
+        state.sort();
+        state
+    }
+}
+
+/// One rule's groups as stored.
+fn rule_state(id: String, fingerprint: String, groups: &Groups) -> RuleState {
+    let mut state = RuleState {
+        id,
+        fingerprint,
+        groups: Vec::new(),
+        sequences: Vec::new(),
+        first_seen: Vec::new(),
+        dormant: Vec::new(),
+        velocity: Vec::new(),
+        changes: Vec::new(),
+    };
+    match groups {
+        Groups::Threshold(g) => {
+            state.groups = g.iter().map(|(k, w)| window_state(k, w)).collect();
+        }
+        Groups::Sequence(g) => {
+            state.sequences = g.iter().map(|(k, s)| sequence_state(k, s)).collect();
+        }
+        Groups::FirstSeen(g) => {
+            state.first_seen = g.iter().map(|(k, s)| seen_state(k, s)).collect();
+        }
+        Groups::Dormant(g) => {
+            state.dormant = g
+                .iter()
+                .map(|(k, d)| DormantState {
+                    key: k.to_vec(),
+                    last: d.last,
+                    last_fired: d.last_fired,
+                })
+                .collect();
+        }
+        Groups::Velocity(g) => {
+            state.velocity = g.iter().map(|(k, v)| velocity_state(k, v)).collect();
+        }
+        Groups::Change(g) => {
+            state.changes = g.iter().map(|(k, c)| change_state(k, c)).collect();
+        }
+    }
+    state
+}
+
 /// One rule's groups.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleState {
@@ -263,64 +336,22 @@ impl EngineState {
 impl Engine {
     /// The engine's state, to store and [`restore`](Engine::restore) from.
     pub fn state(&self) -> EngineState {
-        let mut state = self.unsorted_state();
-        state.sort();
-        state
+        self.freeze().into_state()
     }
 
-    /// The engine's state with each rule's groups in no particular order: the copy alone, for
-    /// a caller that stalls the engine while it takes it and sorts on another thread
-    /// ([`EngineState::sort`]).
-    pub fn unsorted_state(&self) -> EngineState {
-        let rules = self
-            .rules()
-            .iter()
-            .zip(self.groups())
-            .map(|(rule, groups)| {
-                let mut state = RuleState {
-                    id: rule.id.clone(),
-                    fingerprint: fingerprint(rule),
-                    groups: Vec::new(),
-                    sequences: Vec::new(),
-                    first_seen: Vec::new(),
-                    dormant: Vec::new(),
-                    velocity: Vec::new(),
-                    changes: Vec::new(),
-                };
-                match groups {
-                    Groups::Threshold(g) => {
-                        state.groups = g.iter().map(|(k, w)| window_state(k, w)).collect();
-                    }
-                    Groups::Sequence(g) => {
-                        state.sequences = g.iter().map(|(k, s)| sequence_state(k, s)).collect();
-                    }
-                    Groups::FirstSeen(g) => {
-                        state.first_seen = g.iter().map(|(k, s)| seen_state(k, s)).collect();
-                    }
-                    Groups::Dormant(g) => {
-                        state.dormant = g
-                            .iter()
-                            .map(|(k, d)| DormantState {
-                                key: k.to_vec(),
-                                last: d.last,
-                                last_fired: d.last_fired,
-                            })
-                            .collect();
-                    }
-                    Groups::Velocity(g) => {
-                        state.velocity = g.iter().map(|(k, v)| velocity_state(k, v)).collect();
-                    }
-                    Groups::Change(g) => {
-                        state.changes = g.iter().map(|(k, c)| change_state(k, c)).collect();
-                    }
-                }
-                state
-            })
-            .collect();
-        EngineState {
+    /// The engine's state as it is now, taken cheaply (a reference per group, see [`Groups`]):
+    /// the detector's stall is this copy alone; [`FrozenState::into_state`] makes it the
+    /// storable state, on another thread.
+    pub fn freeze(&self) -> FrozenState {
+        FrozenState {
             watermark: self.watermark(),
             observed: self.observed(),
-            rules,
+            rules: self
+                .rules()
+                .iter()
+                .map(|rule| (rule.id.clone(), fingerprint(rule)))
+                .collect(),
+            groups: self.groups().to_vec(),
         }
     }
 
@@ -343,12 +374,12 @@ impl Engine {
                 match (&rule.condition, &mut groups) {
                     (Condition::Threshold(th), Groups::Threshold(g)) => {
                         for w in &s.groups {
-                            g.insert(w.key.clone().into_boxed_slice(), window_of(th, w));
+                            g.insert(Arc::from(w.key.as_slice()), Arc::new(window_of(th, w)));
                         }
                     }
                     (Condition::Sequence(sq), Groups::Sequence(g)) => {
                         for q in &s.sequences {
-                            g.insert(q.key.clone().into_boxed_slice(), sequence_of(sq, q));
+                            g.insert(Arc::from(q.key.as_slice()), Arc::new(sequence_of(sq, q)));
                         }
                     }
                     (Condition::FirstSeen(_), Groups::FirstSeen(g)) => {
@@ -361,7 +392,7 @@ impl Engine {
                                 last_fired: f.last_fired,
                                 touched: 0,
                             };
-                            g.insert(f.key.clone().into_boxed_slice(), group);
+                            g.insert(Arc::from(f.key.as_slice()), Arc::new(group));
                         }
                     }
                     (Condition::Dormant(_), Groups::Dormant(g)) => {
@@ -371,17 +402,17 @@ impl Engine {
                                 last_fired: d.last_fired,
                                 touched: 0,
                             };
-                            g.insert(d.key.clone().into_boxed_slice(), group);
+                            g.insert(Arc::from(d.key.as_slice()), Arc::new(group));
                         }
                     }
                     (Condition::Velocity(_), Groups::Velocity(g)) => {
                         for v in &s.velocity {
-                            g.insert(v.key.clone().into_boxed_slice(), velocity_of(v));
+                            g.insert(Arc::from(v.key.as_slice()), Arc::new(velocity_of(v)));
                         }
                     }
                     (Condition::Change(_), Groups::Change(g)) => {
                         for c in &s.changes {
-                            g.insert(c.key.clone().into_boxed_slice(), change_of(c));
+                            g.insert(Arc::from(c.key.as_slice()), Arc::new(change_of(c)));
                         }
                     }
                     _ => {}

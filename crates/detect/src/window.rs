@@ -39,7 +39,7 @@ pub(crate) struct Snapshot {
 }
 
 /// The running counts of the entries in the window.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Tally {
     count: u64,
     /// Per distinct condition: how many times each value is in the window.
@@ -93,7 +93,7 @@ impl Tally {
 }
 
 /// The window state of one (rule, group).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct GroupWindow {
     entries: VecDeque<Entry>,
     lo: usize,

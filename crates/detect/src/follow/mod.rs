@@ -32,7 +32,7 @@ pub use saved::{Saved, StateDb};
 
 use crate::engine::Engine;
 use crate::rule::Rules;
-use crate::state::EngineState;
+use crate::state::{EngineState, FrozenState};
 use crate::Alert;
 
 /// The source name of the entries the detector appends.
@@ -263,10 +263,11 @@ impl Detector {
         (self.next, self.engine.state())
     }
 
-    /// Like [`snapshot`](Detector::snapshot) with the groups unsorted: the detector's stall is
-    /// the copy alone, and whoever stores it sorts it first ([`EngineState::sort`]).
-    pub fn unsorted_snapshot(&self) -> (u64, EngineState) {
-        (self.next, self.engine.unsorted_state())
+    /// Like [`snapshot`](Detector::snapshot), frozen ([`Engine::freeze`]): the detector's stall
+    /// is a reference per group, and whoever stores it makes the state on its own thread
+    /// ([`FrozenState::into_state`]).
+    pub fn frozen_snapshot(&self) -> (u64, FrozenState) {
+        (self.next, self.engine.freeze())
     }
 
     /// Notes that the snapshot at `next` is being stored.

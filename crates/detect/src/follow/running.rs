@@ -3,7 +3,7 @@
 //! observes everything committed before it stops.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -11,16 +11,20 @@ use std::time::Duration;
 
 use super::{Appended, Detector, FollowError, StateDb};
 use crate::rule::Rules;
-use crate::state::EngineState;
+use crate::state::FrozenState;
 
 /// How often the detector stores its state while entries arrive, at most. After a crash, the
 /// traffic since the last store is observed again (its alerts are not appended twice).
 pub const SAVE_EVERY: Duration = Duration::from_secs(2);
 
-/// Taking a snapshot stalls the detector (it copies every window; the sort before the store is
-/// done on the saving thread); stores are spaced so that
-/// this takes at most 1/`SNAPSHOT_SHARE` of its time: a large state is stored less often.
+/// Taking a snapshot stalls the detector (it takes a reference to every group: see
+/// [`Engine::freeze`](crate::Engine::freeze)); stores are spaced so that this takes at most
+/// 1/`SNAPSHOT_SHARE` of its time: a large state is stored less often.
 const SNAPSHOT_SHARE: u32 = 100;
+
+/// Likewise, stores are spaced so that making and writing one (on the saving thread, which
+/// shares the machine with ingest and detection) takes at most 1/`STORE_SHARE` of the time.
+const STORE_SHARE: u32 = 10;
 
 /// Stores snapshots of the detector's state on its own thread, so the detector goes on while a
 /// large state is encoded and committed; a snapshot is only taken when the last one is stored.
@@ -28,28 +32,40 @@ struct Saver {
     /// The time between stores: [`SAVE_EVERY`], or longer after a slow snapshot.
     every: Duration,
     idle: Arc<AtomicBool>,
-    snapshots: Option<mpsc::SyncSender<(u64, EngineState)>>,
+    /// How long the last store took, ms.
+    store_ms: Arc<AtomicU64>,
+    snapshots: Option<mpsc::SyncSender<(u64, FrozenState)>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Saver {
     fn start(db: Arc<StateDb>) -> std::io::Result<Saver> {
         let idle = Arc::new(AtomicBool::new(true));
-        let (tx, rx) = mpsc::sync_channel::<(u64, EngineState)>(1);
+        let (tx, rx) = mpsc::sync_channel::<(u64, FrozenState)>(1);
         let flag = idle.clone();
+        let store_ms = Arc::new(AtomicU64::new(0));
+        let last_store = store_ms.clone();
         let thread = std::thread::Builder::new()
             .name("authtrail-detect-save".into())
             .spawn(move || {
-                for (next, mut state) in rx {
+                lower_priority();
+                for (next, frozen) in rx {
                     let started = std::time::Instant::now();
-                    state.sort();
+                    let state = frozen.into_state();
+                    let made = started.elapsed();
                     if let Err(e) = db.store(next, state) {
                         tracing::error!(error = %e, "storing the detection state; will retry");
                     }
+                    let took = started.elapsed();
                     tracing::debug!(
-                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        ms = took.as_secs_f64() * 1e3,
+                        made_ms = made.as_secs_f64() * 1e3,
                         next,
                         "detection state stored"
+                    );
+                    last_store.store(
+                        took.as_millis().try_into().unwrap_or(u64::MAX),
+                        Ordering::Release,
                     );
                     flag.store(true, Ordering::Release);
                 }
@@ -57,6 +73,7 @@ impl Saver {
         Ok(Saver {
             every: SAVE_EVERY,
             idle,
+            store_ms,
             snapshots: Some(tx),
             thread: Some(thread),
         })
@@ -72,9 +89,12 @@ impl Saver {
             return false;
         };
         let started = std::time::Instant::now();
-        let (next, state) = detector.unsorted_snapshot();
+        let (next, state) = detector.frozen_snapshot();
         let took = started.elapsed();
-        self.every = SAVE_EVERY.max(took * SNAPSHOT_SHARE);
+        let stored = Duration::from_millis(self.store_ms.load(Ordering::Acquire));
+        self.every = SAVE_EVERY
+            .max(took * SNAPSHOT_SHARE)
+            .max(stored * STORE_SHARE);
         tracing::debug!(
             ms = took.as_secs_f64() * 1e3,
             next,
@@ -97,6 +117,19 @@ impl Saver {
         }
     }
 }
+
+/// Makes the calling thread yield the CPU to ingest and detection (nice 10): a store may be late,
+/// an alert should not be.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(None, SAVER_NICE) {
+        tracing::debug!(error = %e, "could not lower the saving thread's priority");
+    }
+}
+
+/// The saving thread's nice value (Linux: per thread).
+#[cfg(target_os = "linux")]
+const SAVER_NICE: i32 = 10;
 
 impl Drop for Saver {
     fn drop(&mut self) {
