@@ -26,7 +26,7 @@ use crate::dormant::DormantGroup;
 use crate::first_seen::{NewValue, SeenGroup};
 use crate::follow::DETECT_SOURCE;
 use crate::geo::{degrees, GeoIp, Place};
-use crate::rule::{Condition, Rule, Velocity};
+use crate::rule::{Condition, Counted, Rule, Velocity};
 use crate::sequence::{Completed, Hit, SequenceGroup};
 use crate::useragent;
 use crate::velocity::{Fix, Travel, VelocityGroup};
@@ -323,7 +323,7 @@ impl Engine {
                     let values = th
                         .distinct
                         .iter()
-                        .map(|d| cached_value(&mut distinct_values, d.field, record))
+                        .map(|d| distinct_value(&mut distinct_values, &d.of, record))
                         .collect();
                     let Some(window) = group_for(groups, key, || GroupWindow::new(th)) else {
                         continue;
@@ -527,6 +527,19 @@ fn cached_value(
     v
 }
 
+/// What a distinct condition counts in a record: a field's value (read once per event), or a
+/// Sigma rule's id when the record matches it.
+fn distinct_value(
+    cache: &mut Vec<(Field, Option<Arc<str>>)>,
+    of: &Counted,
+    record: &Record<'_>,
+) -> Option<Arc<str>> {
+    match of {
+        Counted::Field(f) => cached_value(cache, *f, record),
+        Counted::Sigma { id, matcher } => matcher.matches(record).then(|| Arc::clone(id)),
+    }
+}
+
 /// The uid of the alert a fed-back record carries.
 fn alert_uid(record: &Record<'_>) -> Option<String> {
     if record.source != DETECT_SOURCE {
@@ -566,7 +579,7 @@ fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
             th.distinct
                 .iter()
                 .zip(&s.distinct)
-                .map(|(d, n)| (d.field.name().to_string(), *n))
+                .map(|(d, n)| (d.of.name(), *n))
                 .collect()
         })
         .unwrap_or_default();

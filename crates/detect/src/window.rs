@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::rule::Threshold;
+use crate::rule::{Distinct, Threshold};
 
 /// One matching event as a window keeps it.
 #[derive(Clone, Debug)]
@@ -258,12 +258,13 @@ impl GroupWindow {
 
     /// Whether the current window meets the rule's condition.
     fn holds(&self, rule: &Threshold) -> bool {
+        let met = |(d, q): &(&Distinct, &u64)| **q >= u64::from(d.min);
+        let mut conditions = rule.distinct.iter().zip(&self.tally.qualifying);
         self.tally.count >= rule.min_count.max(1)
-            && rule
-                .distinct
-                .iter()
-                .zip(&self.tally.qualifying)
-                .all(|(d, q)| *q >= u64::from(d.min))
+            && match rule.distinct_needed {
+                None => conditions.all(|c| met(&c)),
+                Some(needed) => conditions.filter(met).count() >= needed,
+            }
     }
 
     /// Whether an alert at `end` falls within the suppression of the last one.
