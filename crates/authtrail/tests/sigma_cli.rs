@@ -265,3 +265,59 @@ fn sigma_signinlogs_rules_match_entra_sign_ins_of_the_shared_dataset() {
         "{found:?}"
     );
 }
+
+/// A SigmaHQ-style rule for root console sign-ins without MFA, ours.
+const ROOT_WITHOUT_MFA: &str = r#"title: AWS root console sign-in without MFA
+id: 5a7e0c2d-9f14-4b38-a6e1-3d8b2f9c0e57
+status: experimental
+level: high
+logsource:
+    product: aws
+    service: cloudtrail
+detection:
+    selection:
+        eventSource: signin.amazonaws.com
+        eventName: ConsoleLogin
+        userIdentity.type: Root
+        responseElements.ConsoleLogin: Success
+        additionalEventData.MFAUsed: 'No'
+        awsRegion: us-east-1
+    condition: selection
+"#;
+
+#[test]
+fn sigma_cloudtrail_rule_matches_the_root_takeover_of_the_shared_dataset() {
+    let Some(dir) =
+        shared_dataset("aws-cloudtrail/panther-analysis/test-scenarios/enrichment-example")
+    else {
+        return;
+    };
+    // The attacker's story: three failures, then a success without MFA, then IAM calls.
+    let tmp = tempfile::tempdir().unwrap();
+    let found = sigma_matches(
+        tmp.path(),
+        "cloudtrail",
+        &dir.join("attacker_cloudtrail.jsonl"),
+        ROOT_WITHOUT_MFA,
+    );
+    let mine: Vec<&(String, Vec<String>)> = found
+        .iter()
+        .filter(|(r, _)| r == "5a7e0c2d-9f14-4b38-a6e1-3d8b2f9c0e57")
+        .collect();
+    assert_eq!(mine.len(), 1, "{found:?}");
+    assert_eq!(mine[0].1, ["root"]);
+    // With MFA asked for, nothing in the story matches.
+    let tmp = tempfile::tempdir().unwrap();
+    let found = sigma_matches(
+        tmp.path(),
+        "cloudtrail",
+        &dir.join("attacker_cloudtrail.jsonl"),
+        &ROOT_WITHOUT_MFA.replace("MFAUsed: 'No'", "MFAUsed: 'Yes'"),
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(r, _)| r == "5a7e0c2d-9f14-4b38-a6e1-3d8b2f9c0e57"),
+        "{found:?}"
+    );
+}

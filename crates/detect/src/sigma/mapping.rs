@@ -149,6 +149,45 @@ static CLOUDTRAIL: &[FieldMap] = &[
     ),
     m("errorCode", &[&["status_code"]], None),
     m("errorMessage", &[&["status_detail"]], None),
+    m("eventSource", &[&["service", "name"]], Some("service.name")),
+    m("eventID", &[&["metadata", "uid"]], None),
+    m("awsRegion", &[&["cloud", "region"]], None),
+    m(
+        "userAgent",
+        &[&["http_request", "user_agent"]],
+        Some("http_request.user_agent"),
+    ),
+    m(
+        "userIdentity.userName",
+        &[&["unmapped", "cloudtrail.user_name"]],
+        None,
+    ),
+    m(
+        "userIdentity.principalId",
+        &[&["unmapped", "cloudtrail.principal_id"]],
+        None,
+    ),
+    m(
+        "recipientAccountId",
+        &[&["unmapped", "cloudtrail.recipient_account_id"]],
+        None,
+    ),
+    m("requestID", &[&["unmapped", "cloudtrail.request_id"]], None),
+    m(
+        "responseElements.ConsoleLogin",
+        &[&["unmapped", "cloudtrail.console_login"]],
+        None,
+    ),
+    m(
+        "additionalEventData.MFAUsed",
+        &[&["unmapped", "cloudtrail.mfa_used"]],
+        None,
+    ),
+    m(
+        "additionalEventData.CredentialType",
+        &[&["unmapped", "cloudtrail.credential_type"]],
+        None,
+    ),
 ];
 
 /// Entra ID interactive user sign-ins (the `SigninLogs` table), as the Entra parser writes
