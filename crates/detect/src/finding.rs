@@ -8,6 +8,11 @@
 //! `user.name` when grouped by them) and carries in `data` the group, counts and distinct
 //! counts, whether the seqs were cut to the cap, and for a chained rule the uids of the alerts
 //! it followed (`alerts`).
+//!
+//! The group's user is also the finding's `actor.user.name` (the OCSF `host` profile, named in
+//! `metadata.profiles`) and its address `src_endpoint.ip`, where the query fields `user` and
+//! `ip` and the trace read every stored event's: OCSF 2004 has no top-level `src_endpoint`, the
+//! one attribute a strict schema check flags (DESIGN.md §3 asks every stored event to carry it).
 
 use authtrail_model::captions::OCSF_VERSION;
 use serde_json::{json, Map, Value};
@@ -57,14 +62,23 @@ impl Alert {
         if !self.related_alerts.is_empty() {
             evidence["data"]["alerts"] = json!(self.related_alerts);
         }
+        // The group's address and user, in the evidence and at the top level, where queries
+        // (`ip=`, `user=`) and traces find every stored event's.
+        let (mut ip, mut user) = (None, None);
         for (field, value) in &self.group {
             match field.as_str() {
-                "ip" => evidence["src_endpoint"] = json!({ "ip": value }),
-                "user" | "user.name" => evidence["user"] = json!({ "name": value }),
+                "ip" => {
+                    evidence["src_endpoint"] = json!({ "ip": value });
+                    ip = Some(value);
+                }
+                "user" | "user.name" => {
+                    evidence["user"] = json!({ "name": value });
+                    user = Some(value);
+                }
                 _ => {}
             }
         }
-        json!({
+        let mut finding = json!({
             "class_uid": CLASS_UID,
             "class_name": "Detection Finding",
             "category_uid": 2,
@@ -108,6 +122,14 @@ impl Alert {
                 "related_events_count": self.evidence_total,
             },
             "evidences": [evidence],
-        })
+        });
+        if let Some(name) = user {
+            finding["actor"] = json!({ "user": { "name": name } });
+            finding["metadata"]["profiles"] = json!(["host"]);
+        }
+        if let Some(ip) = ip {
+            finding["src_endpoint"] = json!({ "ip": ip });
+        }
+        finding
     }
 }

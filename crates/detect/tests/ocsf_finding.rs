@@ -80,9 +80,35 @@ fn every_builtin_alert_is_a_valid_detection_finding() {
     };
     for a in &alerts {
         let f = a.to_ocsf();
-        let problems = schema.check(&f);
+        // The one deliberate extension: the group's address at the top level (DESIGN.md §3),
+        // which OCSF's Detection Finding does not define.
+        let problems: Vec<_> = schema
+            .check(&f)
+            .into_iter()
+            .filter(|v| !(v.path == "src_endpoint" && f["src_endpoint"]["ip"].is_string()))
+            .collect();
         assert!(problems.is_empty(), "{}: {problems:#?}\n{f:#}", a.rule_id);
     }
+}
+
+#[test]
+fn the_group_user_and_address_are_at_the_top_level() {
+    let by_user = alerts(
+        "brute-force-user",
+        &failures((0..10).map(|i| (T0 + i * S, "alice".into(), format!("192.0.2.{i}")))),
+    );
+    let f = by_user[0].to_ocsf();
+    assert_eq!(f["actor"]["user"]["name"], "alice");
+    assert_eq!(f["metadata"]["profiles"], serde_json::json!(["host"]));
+    assert!(f.get("src_endpoint").is_none(), "{f:#}");
+    let by_ip = alerts(
+        "brute-force-ip",
+        &failures((0..10).map(|i| (T0 + i * S, format!("u{i}"), "203.0.113.9".into()))),
+    );
+    let f = by_ip[0].to_ocsf();
+    assert_eq!(f["src_endpoint"]["ip"], "203.0.113.9");
+    assert!(f.get("actor").is_none(), "{f:#}");
+    assert!(f["metadata"].get("profiles").is_none(), "{f:#}");
 }
 
 #[test]
