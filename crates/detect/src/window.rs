@@ -36,6 +36,8 @@ pub(crate) struct Snapshot {
     pub distinct: Vec<u64>,
     /// Sequence numbers of the window's events, oldest first, at most `cap`.
     pub seqs: Vec<u64>,
+    /// Per distinct condition: its qualifying values, sorted, at most `cap`.
+    pub values: Vec<Vec<Arc<str>>>,
 }
 
 /// The running counts of the entries in the window.
@@ -63,6 +65,24 @@ impl Tally {
                 .collect(),
             qualifying: vec![0; n],
         }
+    }
+
+    /// Per distinct condition, the values that qualify, sorted, at most `cap` of them.
+    fn qualifying_values(&self, cap: usize) -> Vec<Vec<Arc<str>>> {
+        self.seen
+            .iter()
+            .zip(&self.caps)
+            .map(|(seen, &max)| {
+                let mut values: Vec<Arc<str>> = seen
+                    .iter()
+                    .filter(|(_, &n)| n >= 1 && n <= max)
+                    .map(|(v, _)| Arc::clone(v))
+                    .collect();
+                values.sort_unstable();
+                values.truncate(cap);
+                values
+            })
+            .collect()
     }
 
     /// Adds (`up`) or removes one entry.
@@ -282,6 +302,7 @@ impl GroupWindow {
             count: self.tally.count,
             distinct: self.tally.qualifying.clone(),
             seqs: window.take(cap).map(|e| e.seq).collect(),
+            values: self.tally.qualifying_values(cap),
         }
     }
 }
