@@ -53,17 +53,25 @@ impl Severity {
         }
     }
 
+    /// Every severity, lowest first.
+    const ALL: [Severity; 5] = [
+        Severity::Informational,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
     /// The severity named `name` (lowercase, as rule files write it).
     pub fn parse(name: &str) -> Option<Severity> {
-        [
-            Severity::Informational,
-            Severity::Low,
-            Severity::Medium,
-            Severity::High,
-            Severity::Critical,
-        ]
-        .into_iter()
-        .find(|s| s.caption().eq_ignore_ascii_case(name))
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.caption().eq_ignore_ascii_case(name))
+    }
+
+    /// The severity of an OCSF `severity_id` (1 to 5).
+    pub fn from_id(id: i64) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| i64::from(s.id()) == id)
     }
 
     /// The OCSF `severity` caption.
