@@ -68,6 +68,20 @@ fn detection_rule_fires_per_matching_event() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].evidence, vec![1]);
     assert_eq!(a[0].title, "Failed logon");
+    // Two matches in one millisecond: two alerts, each of its own event.
+    let a = run(
+        FAILED,
+        &[
+            win("4625", 1000, "bob", "10.0.0.1"),
+            win("4625", 1000, "eve", "10.0.0.2"),
+        ],
+    );
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert_eq!(
+        (a[0].evidence.as_slice(), a[1].evidence.as_slice()),
+        (&[1][..], &[2][..])
+    );
+    assert_ne!(a[0].uid, a[1].uid);
 }
 
 #[test]

@@ -79,15 +79,18 @@ pub(super) fn compile(docs: &[Doc]) -> Result<Vec<Compiled>, RuleError> {
     Ok(compiled)
 }
 
-/// A detection rule alone: an alert on each matching event.
+/// A detection rule alone: an alert on each matching event. Each event is its own group (by
+/// its seq): a one-millisecond window alone would hold every match of that millisecond, and
+/// two matches at one time would raise two alerts with one uid.
 fn single(d: &Doc, m: Shared) -> Result<Rule, RuleError> {
+    let seq = Field::lookup("seq").ok_or_else(|| d.at.err(None, "no query field seq"))?;
     Ok(Rule {
         id: rule_id(d),
         title: d.at.title.clone(),
         severity: severity(d)?,
         description: d.raw.description.clone().unwrap_or_default(),
         filter: Query::default(),
-        group_by: Vec::new(),
+        group_by: vec![seq],
         suppress_ms: 0,
         condition: Condition::Threshold(Threshold {
             window_ms: 1,
