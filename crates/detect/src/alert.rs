@@ -13,7 +13,8 @@ pub const EVIDENCE_CAP: usize = 100;
 /// The details key of a threshold alert's counted values: distinct condition name → values.
 pub const DISTINCT_VALUES: &str = "distinct_values";
 
-/// The group fields that name a user: an alert grouped by one is fed back once, as it is.
+/// The fields that name a user: an alert grouped by one is fed back once, as it is; one that
+/// counted distinct values of one is fed back once per value.
 const USER_FIELDS: &[&str] = &["user", "user.name", "actor.user.name"];
 
 /// One alert: a rule's condition met by one group's events in one window.
@@ -100,11 +101,10 @@ impl Alert {
             .group
             .iter()
             .any(|(f, _)| USER_FIELDS.contains(&f.as_str()));
-        let users = self
-            .details
-            .get(DISTINCT_VALUES)
-            .and_then(|v| v.get("user"))
-            .and_then(Value::as_array)
+        let counted = self.details.get(DISTINCT_VALUES);
+        let users = USER_FIELDS
+            .iter()
+            .find_map(|f| counted?.get(*f)?.as_array())
             .filter(|_| !by_user);
         let mut out = Vec::with_capacity(1 + users.map_or(0, Vec::len));
         for user in users.into_iter().flatten().filter_map(Value::as_str) {

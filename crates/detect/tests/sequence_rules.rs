@@ -276,6 +276,38 @@ fn privilege_grant_after_an_alert_by_address_on_a_user_it_touched() {
 }
 
 #[test]
+fn a_user_rule_counting_user_name_by_address_is_followed_per_user() {
+    let file = "rules:
+  - id: spray-by-name
+    title: users by name from one address
+    severity: high
+    filter: class=authentication status=failure
+    group_by: [ip]
+    window: 10m
+    distinct: {field: user.name, min: 3}
+";
+    let mut rules = Rules::from_sources(&[("u.yaml", file)]).unwrap().into_vec();
+    rules.push(
+        Rules::builtin()
+            .unwrap()
+            .get("privilege-grant-after-alert")
+            .unwrap()
+            .clone(),
+    );
+    let mut ev: Vec<Ev> = (0..3)
+        .map(|i| fail(i + 1, T0 + i as i64 * S, &format!("n{i}"), A))
+        .collect();
+    ev.push(grant(9, T0 + M, "n1"));
+    let a = run(&mut Engine::new(rules), &ev);
+    assert_eq!(
+        ids(&a),
+        ["spray-by-name", "privilege-grant-after-alert"],
+        "{a:#?}"
+    );
+    assert_eq!(a[1].group, [("user".to_string(), "n1".to_string())]);
+}
+
+#[test]
 fn an_alert_by_user_is_fed_back_once() {
     // brute-force-user names no other users: the grant follows it through its own group.
     let ev: Vec<Ev> = (0..10)
