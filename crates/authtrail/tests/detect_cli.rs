@@ -27,11 +27,71 @@ fn failures(ip: &str, n: usize, minute: u32) -> String {
         .collect()
 }
 
+/// The rule ids of the alerts `query` finds with `filter` (besides `class=2004`).
+fn alert_rules_found(dir: &Path, filter: &str) -> Vec<String> {
+    let (out, _) = expect_code(
+        &run_in(
+            dir,
+            &["query", &format!("class=2004 {filter}"), "--format", "json"],
+        ),
+        0,
+        "query",
+    );
+    let mut rules: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|h| {
+            h["event"]["finding_info"]["analytic"]["uid"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
 fn ingest(dir: &Path, file: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["ingest", "--format", "syslog", "--source", "web1"];
     args.extend_from_slice(extra);
     args.push(file.to_str().unwrap());
     run_in(dir, &args)
+}
+
+#[test]
+fn stored_alerts_are_found_by_their_user_and_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let file = tmp.path().join("auth.log");
+    let lines: String = (0..12)
+        .map(|i| format!("Dec 10 07:00:{i:02} web1 sshd[{}]: Failed password for alice from 203.0.113.9 port 4{i:03} ssh2\n", 100 + i))
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let (out, _) = expect_code(&ingest(&dir, &file, &[]), 0, "ingest");
+    assert!(
+        out.contains("brute-force-ip: 1") && out.contains("brute-force-user: 1"),
+        "{out}"
+    );
+
+    // Each alert is found by what it is grouped by, and only by that.
+    assert_eq!(
+        alert_rules_found(&dir, "ip=203.0.113.9"),
+        ["brute-force-ip", "brute-force-ip-slow-1h"]
+    );
+    assert_eq!(alert_rules_found(&dir, "user=alice"), ["brute-force-user"]);
+    assert!(alert_rules_found(&dir, "ip=198.51.100.1").is_empty());
+
+    // A trace from the address reaches the alert on it.
+    let (out, _) = expect_code(
+        &run_in(&dir, &["trace", "--ip", "203.0.113.9", "--format", "json"]),
+        0,
+        "trace --ip",
+    );
+    let steps = json_lines(&out);
+    assert!(
+        steps.iter().any(|s| s["event"]["class_uid"] == 2004
+            && s["event"]["finding_info"]["analytic"]["uid"] == "brute-force-ip"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -6,8 +6,16 @@ use sha2::{Digest, Sha256};
 
 use crate::rule::Severity;
 
-/// How many evidence sequence numbers an alert keeps (the total is kept beside them).
+/// How many evidence sequence numbers an alert keeps (the total is kept beside them); also how
+/// many values of each distinct condition it names.
 pub const EVIDENCE_CAP: usize = 100;
+
+/// The details key of a threshold alert's counted values: distinct condition name → values.
+pub const DISTINCT_VALUES: &str = "distinct_values";
+
+/// The fields that name a user: an alert grouped by one is fed back once, as it is; one that
+/// counted distinct values of one is fed back once per value.
+const USER_FIELDS: &[&str] = &["user", "user.name", "actor.user.name"];
 
 /// One alert: a rule's condition met by one group's events in one window.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,8 +46,9 @@ pub struct Alert {
     pub evidence_total: u64,
     /// The uids of the alerts a chained rule followed (empty for most rules).
     pub related_alerts: Vec<String>,
-    /// What the rule type adds (velocity: both places, distance and speed; change: what
-    /// changed), under `evidences[0].data` beside the common keys; empty for most rules.
+    /// What the rule type adds (threshold with distinct conditions: the values counted, under
+    /// [`DISTINCT_VALUES`]; velocity: both places, distance and speed; change: what changed),
+    /// under `evidences[0].data` beside the common keys; empty for most rules.
     pub details: serde_json::Map<String, Value>,
 }
 
@@ -81,6 +90,30 @@ impl Alert {
             set_path(&mut event, path, Value::from(value.as_str()));
         }
         event
+    }
+
+    /// The events the alert is fed back to the rules as: [`Alert::to_rule_event`], and when it
+    /// is not grouped by user but counted distinct users, the same once per user it names
+    /// (at most [`EVIDENCE_CAP`]) with that user at `user.name`.
+    pub fn to_rule_events(&self) -> Vec<Value> {
+        let event = self.to_rule_event();
+        let by_user = self
+            .group
+            .iter()
+            .any(|(f, _)| USER_FIELDS.contains(&f.as_str()));
+        let counted = self.details.get(DISTINCT_VALUES);
+        let users = USER_FIELDS
+            .iter()
+            .find_map(|f| counted?.get(*f)?.as_array())
+            .filter(|_| !by_user);
+        let mut out = Vec::with_capacity(1 + users.map_or(0, Vec::len));
+        for user in users.into_iter().flatten().filter_map(Value::as_str) {
+            let mut copy = event.clone();
+            set_path(&mut copy, "user.name", Value::from(user));
+            out.push(copy);
+        }
+        out.insert(0, event);
+        out
     }
 }
 

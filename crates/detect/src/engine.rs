@@ -2,7 +2,10 @@
 //!
 //! Each alert is fed back to the rules as an event (its Detection Finding, with the group's
 //! user and address at the top level, source `authtrail-detect`), so a rule can follow an
-//! alert: a sequence whose first step is an alert of another rule raises a chained alert.
+//! alert: a sequence whose first step is an alert of another rule raises a chained alert. An
+//! alert not grouped by user that counted distinct users (password spraying from an address)
+//! is fed back once more per user it names, with that user at the top level
+//! ([`Alert::to_rule_events`]), so rules that follow alerts by user follow those users too.
 //!
 //! Time is event time (the OCSF `time`, ms). In each group, an event at most `lateness` behind
 //! the group's newest event is counted at its own time, in the windows it belongs to; an older
@@ -20,13 +23,13 @@ use authtrail_model::validate::UNKNOWN_NAME;
 use authtrail_store::query::{Field, Query, Record};
 use serde_json::{json, Map, Value};
 
-use crate::alert::{Alert, EVIDENCE_CAP};
+use crate::alert::{Alert, DISTINCT_VALUES, EVIDENCE_CAP};
 use crate::change::{ChangeGroup, Changed, Seen};
 use crate::dormant::DormantGroup;
 use crate::first_seen::{NewValue, SeenGroup};
 use crate::follow::DETECT_SOURCE;
 use crate::geo::{degrees, GeoIp, Place};
-use crate::rule::{Condition, Rule, Velocity};
+use crate::rule::{Condition, Counted, Rule, Velocity};
 use crate::sequence::{Completed, Hit, SequenceGroup};
 use crate::useragent;
 use crate::velocity::{Fix, Travel, VelocityGroup};
@@ -273,7 +276,7 @@ impl Engine {
             }
             let events: Vec<Value> = alerts[fresh.clone()]
                 .iter()
-                .map(Alert::to_rule_event)
+                .flat_map(Alert::to_rule_events)
                 .collect();
             let before = alerts.len();
             for event in &events {
@@ -337,7 +340,7 @@ impl Engine {
                     let values = th
                         .distinct
                         .iter()
-                        .map(|d| cached_value(&mut distinct_values, d.field, record))
+                        .map(|d| distinct_value(&mut distinct_values, &d.of, record))
                         .collect();
                     let Some(window) = group_for(groups, key, || GroupWindow::new(th)) else {
                         continue;
@@ -542,6 +545,19 @@ fn cached_value(
     v
 }
 
+/// What a distinct condition counts in a record: a field's value (read once per event), or a
+/// Sigma rule's id when the record matches it.
+fn distinct_value(
+    cache: &mut Vec<(Field, Option<Arc<str>>)>,
+    of: &Counted,
+    record: &Record<'_>,
+) -> Option<Arc<str>> {
+    match of {
+        Counted::Field(f) => cached_value(cache, *f, record),
+        Counted::Sigma { id, matcher } => matcher.matches(record).then(|| Arc::clone(id)),
+    }
+}
+
 /// The uid of the alert a fed-back record carries.
 fn alert_uid(record: &Record<'_>) -> Option<String> {
     if record.source != DETECT_SOURCE {
@@ -572,19 +588,28 @@ fn named_group(rule: &Rule, key: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The alert for a snapshot of `rule`'s window for `key`.
+/// The alert for a snapshot of `rule`'s window for `key`: the distinct counts, and in its
+/// details the values counted (`distinct_values`: name → values), so an alert by address
+/// names the users it touched.
 fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
     let group = named_group(rule, key);
-    let distinct = rule
+    let conditions = rule
         .threshold()
-        .map(|th| {
-            th.distinct
-                .iter()
-                .zip(&s.distinct)
-                .map(|(d, n)| (d.field.name().to_string(), *n))
-                .collect()
-        })
-        .unwrap_or_default();
+        .map_or(&[][..], |th| th.distinct.as_slice());
+    let distinct = conditions
+        .iter()
+        .zip(&s.distinct)
+        .map(|(d, n)| (d.of.name(), *n))
+        .collect();
+    let mut details = Map::new();
+    if !conditions.is_empty() {
+        let values: Map<String, Value> = conditions
+            .iter()
+            .zip(&s.values)
+            .map(|(d, v)| (d.of.name(), v.iter().map(|x| Value::from(&**x)).collect()))
+            .collect();
+        details.insert(DISTINCT_VALUES.into(), Value::Object(values));
+    }
     Alert {
         uid: Alert::make_uid(&rule.id, &group, s.start),
         rule_id: rule.id.clone(),
@@ -599,7 +624,7 @@ fn make_alert(rule: &Rule, key: &[String], s: Snapshot) -> Alert {
         evidence: s.seqs,
         evidence_total: s.count,
         related_alerts: Vec::new(),
-        details: Map::new(),
+        details,
     }
 }
 

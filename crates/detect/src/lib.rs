@@ -31,7 +31,7 @@ pub use engine::{Engine, DEFAULT_LATENESS_MS};
 pub use follow::{Detector, Running, DETECT_SOURCE};
 pub use geo::{GeoError, GeoIp};
 pub use rule::{
-    Change, Condition, Distinct, Rule, RuleError, Rules, Sequence, Severity, Step, Threshold,
-    Velocity, Watch, BUILTIN_FILE, BUILTIN_YAML,
+    Change, Condition, Counted, Distinct, Rule, RuleError, Rules, Sequence, Severity, Step,
+    Threshold, Velocity, Watch, BUILTIN_FILE, BUILTIN_YAML,
 };
 pub use state::{EngineState, FrozenState};

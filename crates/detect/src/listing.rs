@@ -1,5 +1,6 @@
-//! Reading alerts back from the log: the query that finds them, one alert's summary from its
-//! stored Detection Finding, and the blocklist of the addresses they name.
+//! Reading alerts back from the log: the query that finds them, one alert's summary (and the
+//! whole alert, [`Alert::from_ocsf`]) from its stored Detection Finding, and the blocklist of
+//! the addresses they name.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -7,6 +8,8 @@ use std::net::IpAddr;
 use authtrail_store::query::{Query, QueryError};
 use serde_json::Value;
 
+use crate::alert::Alert;
+use crate::finding::group_of;
 use crate::follow::DETECT_SOURCE;
 
 /// The query for the alerts authtrail raised, at or after `since` (query-language time: `24h`,
@@ -36,10 +39,13 @@ pub struct AlertSummary {
     pub severity_id: i64,
     /// The window's end (event time), ms.
     pub time_ms: i64,
-    /// The group as `field=value` pairs.
+    /// The group as `field=value` pairs, in the rule's `group_by` order.
     pub group: Vec<(String, String)>,
     /// Matching events in the window.
     pub count: u64,
+    /// The whole alert rebuilt from the finding (window, distinct counts, details, evidence), as
+    /// it was raised; `None` when the finding is not one authtrail wrote.
+    pub alert: Option<Alert>,
 }
 
 impl AlertSummary {
@@ -52,15 +58,7 @@ impl AlertSummary {
                 .unwrap_or_default()
                 .to_string()
         };
-        let group = finding
-            .pointer("/evidences/0/data/group")
-            .and_then(Value::as_object)
-            .map(|g| {
-                g.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let group = group_of(finding);
         AlertSummary {
             uid: text("/finding_info/uid"),
             rule: text("/finding_info/analytic/uid"),
@@ -69,6 +67,7 @@ impl AlertSummary {
             time_ms: finding["time"].as_i64().unwrap_or(0),
             group,
             count: finding["count"].as_u64().unwrap_or(0),
+            alert: Alert::from_ocsf(finding),
         }
     }
 
@@ -112,7 +111,6 @@ pub fn blocklist<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::Alert;
     use crate::rule::Severity;
 
     fn alert(group: &[(&str, &str)], severity: Severity) -> Alert {

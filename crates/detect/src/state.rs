@@ -268,7 +268,7 @@ fn fingerprint_query(rule: &Rule) -> String {
     let group: Vec<&str> = rule.group_by.iter().map(|f| f.name()).collect();
     match &rule.condition {
         Condition::Threshold(th) => {
-            let distinct: Vec<&str> = th.distinct.iter().map(|d| d.field.name()).collect();
+            let distinct: Vec<String> = th.distinct.iter().map(|d| d.of.fingerprint()).collect();
             format!(
                 "filter {} | group {} | distinct {}",
                 rule.filter,

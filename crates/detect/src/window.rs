@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::rule::Threshold;
+use crate::rule::{Distinct, Threshold};
 
 /// One matching event as a window keeps it.
 #[derive(Clone, Debug)]
@@ -36,6 +36,8 @@ pub(crate) struct Snapshot {
     pub distinct: Vec<u64>,
     /// Sequence numbers of the window's events, oldest first, at most `cap`.
     pub seqs: Vec<u64>,
+    /// Per distinct condition: its qualifying values, sorted, at most `cap`.
+    pub values: Vec<Vec<Arc<str>>>,
 }
 
 /// The running counts of the entries in the window.
@@ -63,6 +65,24 @@ impl Tally {
                 .collect(),
             qualifying: vec![0; n],
         }
+    }
+
+    /// Per distinct condition, the values that qualify, sorted, at most `cap` of them.
+    fn qualifying_values(&self, cap: usize) -> Vec<Vec<Arc<str>>> {
+        self.seen
+            .iter()
+            .zip(&self.caps)
+            .map(|(seen, &max)| {
+                let mut values: Vec<Arc<str>> = seen
+                    .iter()
+                    .filter(|(_, &n)| n >= 1 && n <= max)
+                    .map(|(v, _)| Arc::clone(v))
+                    .collect();
+                values.sort_unstable();
+                values.truncate(cap);
+                values
+            })
+            .collect()
     }
 
     /// Adds (`up`) or removes one entry.
@@ -258,12 +278,13 @@ impl GroupWindow {
 
     /// Whether the current window meets the rule's condition.
     fn holds(&self, rule: &Threshold) -> bool {
+        let met = |(d, q): &(&Distinct, &u64)| **q >= u64::from(d.min);
+        let mut conditions = rule.distinct.iter().zip(&self.tally.qualifying);
         self.tally.count >= rule.min_count.max(1)
-            && rule
-                .distinct
-                .iter()
-                .zip(&self.tally.qualifying)
-                .all(|(d, q)| *q >= u64::from(d.min))
+            && match rule.distinct_needed {
+                None => conditions.all(|c| met(&c)),
+                Some(needed) => conditions.filter(met).count() >= needed,
+            }
     }
 
     /// Whether an alert at `end` falls within the suppression of the last one.
@@ -281,6 +302,7 @@ impl GroupWindow {
             count: self.tally.count,
             distinct: self.tally.qualifying.clone(),
             seqs: window.take(cap).map(|e| e.seq).collect(),
+            values: self.tally.qualifying_values(cap),
         }
     }
 }

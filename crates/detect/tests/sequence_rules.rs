@@ -232,6 +232,97 @@ fn privilege_grant_after_an_alert_on_the_account() {
 }
 
 #[test]
+fn privilege_grant_after_an_alert_by_address_on_a_user_it_touched() {
+    // Ten users sprayed from A (one failure each), then a grant to one of them.
+    let spray: Vec<Ev> = (0..10)
+        .map(|i| fail(i + 1, T0 + i as i64 * S, &format!("u{i}"), A))
+        .collect();
+    let rules = ["password-spraying", "privilege-grant-after-alert"];
+    let mut ev = spray.clone();
+    ev.push(grant(20, T0 + 10 * M, "u3"));
+    let a = run(&mut engine_with(&rules), &ev);
+    assert_eq!(ids(&a), rules, "{a:#?}");
+    // The alert by address names the users it counted.
+    assert_eq!(
+        a[0].details["distinct_values"]["user"],
+        serde_json::json!(["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"])
+    );
+    let g = &a[1];
+    assert_eq!(g.group, [("user".to_string(), "u3".to_string())]);
+    assert_eq!(g.related_alerts, [a[0].uid.clone()]);
+    assert_eq!(g.evidence.last(), Some(&20));
+    // Near misses: a grant to a user the spray did not touch; one 16 minutes after it.
+    let mut other = spray.clone();
+    other.push(grant(20, T0 + 10 * M, "zed"));
+    assert_eq!(ids(&run(&mut engine_with(&rules), &other)), [rules[0]]);
+    let mut late = spray;
+    late.push(grant(20, T0 + 9 * S + 16 * M, "u3"));
+    assert_eq!(ids(&run(&mut engine_with(&rules), &late)), [rules[0]]);
+    // Credential stuffing from one address: fifteen users, one try each.
+    let mut stuffing: Vec<Ev> = (0..15)
+        .map(|i| fail(i + 1, T0 + i as i64 * S, &format!("s{i}"), B))
+        .collect();
+    stuffing.push(grant(30, T0 + 5 * M, "s14"));
+    let a = run(
+        &mut engine_with(&["credential-stuffing", "privilege-grant-after-alert"]),
+        &stuffing,
+    );
+    assert_eq!(
+        ids(&a),
+        ["credential-stuffing", "privilege-grant-after-alert"],
+        "{a:#?}"
+    );
+    assert_eq!(a[1].group, [("user".to_string(), "s14".to_string())]);
+}
+
+#[test]
+fn a_user_rule_counting_user_name_by_address_is_followed_per_user() {
+    let file = "rules:
+  - id: spray-by-name
+    title: users by name from one address
+    severity: high
+    filter: class=authentication status=failure
+    group_by: [ip]
+    window: 10m
+    distinct: {field: user.name, min: 3}
+";
+    let mut rules = Rules::from_sources(&[("u.yaml", file)]).unwrap().into_vec();
+    rules.push(
+        Rules::builtin()
+            .unwrap()
+            .get("privilege-grant-after-alert")
+            .unwrap()
+            .clone(),
+    );
+    let mut ev: Vec<Ev> = (0..3)
+        .map(|i| fail(i + 1, T0 + i as i64 * S, &format!("n{i}"), A))
+        .collect();
+    ev.push(grant(9, T0 + M, "n1"));
+    let a = run(&mut Engine::new(rules), &ev);
+    assert_eq!(
+        ids(&a),
+        ["spray-by-name", "privilege-grant-after-alert"],
+        "{a:#?}"
+    );
+    assert_eq!(a[1].group, [("user".to_string(), "n1".to_string())]);
+}
+
+#[test]
+fn an_alert_by_user_is_fed_back_once() {
+    // brute-force-user names no other users: the grant follows it through its own group.
+    let ev: Vec<Ev> = (0..10)
+        .map(|i| fail(i + 1, T0 + i as i64 * S, "erin", &format!("192.0.2.{i}")))
+        .collect();
+    let a = run(&mut engine_with(&["brute-force-user"]), &ev);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].to_rule_events().len(), 1);
+    // distributed-brute-force is grouped by user and counts addresses: still fed back once.
+    let d = run(&mut engine_with(&["distributed-brute-force"]), &ev);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].to_rule_events().len(), 1);
+}
+
+#[test]
 fn every_builtin_together_raises_the_whole_chain_once() {
     let ev = takeover("erin");
     let a = run(&mut all_builtins(), &ev);

@@ -68,6 +68,20 @@ fn detection_rule_fires_per_matching_event() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].evidence, vec![1]);
     assert_eq!(a[0].title, "Failed logon");
+    // Two matches in one millisecond: two alerts, each of its own event.
+    let a = run(
+        FAILED,
+        &[
+            win("4625", 1000, "bob", "10.0.0.1"),
+            win("4625", 1000, "eve", "10.0.0.2"),
+        ],
+    );
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert_eq!(
+        (a[0].evidence.as_slice(), a[1].evidence.as_slice()),
+        (&[1][..], &[2][..])
+    );
+    assert_ne!(a[0].uid, a[1].uid);
 }
 
 #[test]
@@ -280,9 +294,230 @@ fn refuses_other_constructs() {
         ),
         "{m}"
     );
+}
+
+/// Two detections and a temporal correlation of them by user within 5 minutes.
+fn temporal_rules(condition: &str) -> String {
+    format!(
+        "{FAILED}---
+title: Explicit credentials
+name: explicit_creds
+logsource: {{product: windows, service: security}}
+detection:
+    selection:
+        EventID: 4648
+    condition: selection
+---
+title: Special privileges
+name: special_privs
+logsource: {{product: windows, service: security}}
+detection:
+    selection:
+        EventID: 4672
+    condition: selection
+---
+title: Failure, explicit credentials and privileges by one user
+id: temporal-user
+level: high
+correlation:
+    type: temporal
+    rules: [failed_logon, explicit_creds, special_privs]
+    group-by: [TargetUserName]
+    timespan: 5m
+{condition}"
+    )
+}
+
+/// Events `(code, minute, user)` one second apart within their minute.
+fn coded(spec: &[(&str, i64, &str)]) -> Vec<Value> {
+    spec.iter()
+        .enumerate()
+        .map(|(i, (code, minute, user))| {
+            win(code, minute * 60_000 + i as i64 * 1000, user, "10.0.0.1")
+        })
+        .collect()
+}
+
+fn temporal_alerts(condition: &str, spec: &[(&str, i64, &str)]) -> Vec<Alert> {
+    run(&temporal_rules(condition), &coded(spec))
+        .into_iter()
+        .filter(|a| a.rule_id == "temporal-user")
+        .collect()
+}
+
+#[test]
+fn temporal_fires_in_any_order() {
+    let yaml = temporal_rules("");
+    for order in [
+        ["4625", "4648", "4672"],
+        ["4672", "4648", "4625"],
+        ["4648", "4625", "4672"],
+    ] {
+        let spec: Vec<(&str, i64, &str)> = order.iter().map(|c| (*c, 1, "alice")).collect();
+        let a = temporal_alerts("", &spec);
+        assert_eq!(a.len(), 1, "{order:?}: {a:?}");
+        assert_eq!(a[0].evidence, vec![1, 2, 3], "{order:?}");
+        assert_eq!(a[0].group, vec![("user".to_string(), "alice".to_string())]);
+        assert_eq!(
+            a[0].distinct,
+            [
+                ("sigma:failed_logon".to_string(), 1),
+                ("sigma:explicit_creds".to_string(), 1),
+                ("sigma:special_privs".to_string(), 1)
+            ]
+        );
+    }
+    // The referenced detections raise nothing of their own (no `generate`).
+    let all = run(&yaml, &coded(&[("4625", 1, "alice")]));
+    assert!(all.is_empty(), "{all:?}");
+}
+
+#[test]
+fn temporal_needs_every_rule_within_the_timespan_in_one_group() {
+    // One rule missing (however many events of the others).
+    let a = temporal_alerts(
+        "",
+        &[
+            ("4625", 1, "alice"),
+            ("4625", 1, "alice"),
+            ("4648", 2, "alice"),
+            ("4648", 2, "alice"),
+        ],
+    );
+    assert!(a.is_empty(), "{a:?}");
+    // All three, but the first more than 5 minutes before the last.
+    let a = temporal_alerts(
+        "",
+        &[
+            ("4625", 1, "alice"),
+            ("4648", 4, "alice"),
+            ("4672", 7, "alice"),
+        ],
+    );
+    assert!(a.is_empty(), "{a:?}");
+    // All three within 5 minutes, but spread over two users: only bob has all of them.
+    let a = temporal_alerts(
+        "",
+        &[
+            ("4625", 1, "alice"),
+            ("4648", 1, "bob"),
+            ("4672", 1, "alice"),
+            ("4625", 2, "bob"),
+            ("4672", 2, "bob"),
+        ],
+    );
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].group, vec![("user".to_string(), "bob".to_string())]);
+    assert_eq!(a[0].evidence, vec![2, 4, 5]);
+}
+
+#[test]
+fn temporal_gte_counts_the_rules_matched() {
+    let cond = "    condition:\n        gte: 2\n";
+    let a = temporal_alerts(cond, &[("4625", 1, "alice"), ("4625", 1, "alice")]);
+    assert!(a.is_empty(), "the same rule twice is one rule: {a:?}");
+    let a = temporal_alerts(cond, &[("4672", 1, "alice"), ("4625", 2, "alice")]);
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(
+        a[0].distinct,
+        [
+            ("sigma:failed_logon".to_string(), 1),
+            ("sigma:explicit_creds".to_string(), 0),
+            ("sigma:special_privs".to_string(), 1)
+        ]
+    );
+    // gt 1 is gte 2.
+    let gt = temporal_alerts(
+        "    condition:\n        gt: 1\n",
+        &[("4672", 1, "alice"), ("4625", 2, "alice")],
+    );
+    assert_eq!(gt.len(), 1, "{gt:?}");
+}
+
+#[test]
+fn temporal_is_refused_where_it_cannot_be_matched_exactly() {
     let m = refused(&format!("{FAILED}---\ntitle: Tmp\ncorrelation:\n  type: temporal\n  rules: [failed_logon]\n  timespan: 5m\n"));
     assert!(
-        m.contains("unsupported correlation type \"temporal\""),
+        m.starts_with(
+            "bad.yml:15: sigma rule \"Tmp\": correlation.rules: temporal needs at least two rules"
+        ),
         "{m}"
     );
+    let m = refused(&temporal_rules("    condition:\n        gte: 4\n"));
+    assert!(
+        m.contains("correlation.condition: asks for 4 of the 3 rules"),
+        "{m}"
+    );
+    let m = refused(&temporal_rules("    condition:\n        lte: 2\n"));
+    assert!(
+        m.contains("correlation.condition: unsupported condition"),
+        "{m}"
+    );
+    let m = refused(&temporal_rules(
+        "    condition:\n        field: IpAddress\n        gte: 2\n",
+    ));
+    assert!(
+        m.contains("correlation.condition.field: only value_count takes a field"),
+        "{m}"
+    );
+    let over = format!(
+        "{}---\ntitle: Over\ncorrelation:\n  type: temporal\n  rules: [temporal-user, failed_logon]\n  timespan: 5m\n",
+        temporal_rules("")
+    );
+    let m = refused(&over);
+    assert!(
+        m.contains("unsupported: temporal over another correlation's alerts"),
+        "{m}"
+    );
+}
+
+#[test]
+fn temporal_state_survives_a_restart_and_a_changed_rule_starts_empty() {
+    let compiled = |yaml: &str| -> Vec<authtrail_detect::Rule> {
+        compile(&[("t.yml", yaml)])
+            .expect("compiles")
+            .into_iter()
+            .map(|c| c.rule)
+            .collect()
+    };
+    let observe = |engine: &mut Engine, seq: u64, e: &Value| {
+        engine.observe(&Record {
+            seq,
+            source: "t",
+            event: e,
+        })
+    };
+    let ev = coded(&[
+        ("4625", 1, "alice"),
+        ("4648", 1, "alice"),
+        ("4672", 1, "alice"),
+    ]);
+    let yaml = temporal_rules("");
+    let mut before = Engine::new(compiled(&yaml));
+    assert!(observe(&mut before, 1, &ev[0]).is_empty());
+    assert!(observe(&mut before, 2, &ev[1]).is_empty());
+    let state = before.state();
+    let lateness = authtrail_detect::DEFAULT_LATENESS_MS;
+    let mut after = Engine::restore(compiled(&yaml), lateness, &state);
+    let a = observe(&mut after, 3, &ev[2]);
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].evidence, vec![1, 2, 3]);
+    // A referenced rule that now matches other events: the stored windows no longer mean the
+    // same, so the correlation starts empty.
+    let edited = yaml.replace("EventID: 4648", "EventID: 4647");
+    let mut fresh = Engine::restore(compiled(&edited), lateness, &state);
+    assert!(observe(&mut fresh, 3, &ev[2]).is_empty());
+}
+
+#[test]
+fn the_temporal_example_of_the_docs_compiles_and_fires() {
+    let doc = include_str!("../../../docs/SIGMA.md");
+    let from = doc.find("### `temporal`").expect("section");
+    let block = &doc[from..];
+    let start = block.find("```yaml\n").expect("example") + "```yaml\n".len();
+    let yaml = &block[start..start + block[start..].find("```").expect("end")];
+    let ev = coded(&[("4672", 1, "alice"), ("4625", 1, "alice")]);
+    let a = run(yaml, &ev);
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].rule_id, "8d3c3f7e-2a8b-4a52-9d0e-5c1f0b6a7e21");
 }

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use super::raw::{IdsFile, RawDistinct, RawFile, RawLearning, RawRule, RawStep};
 use super::{
-    duration, Change, Condition, Distinct, Dormant, FirstSeen, PlacePart, Rule, RuleError,
+    duration, Change, Condition, Counted, Distinct, Dormant, FirstSeen, PlacePart, Rule, RuleError,
     Sequence, Severity, Step, Threshold, Velocity, Watch,
 };
 
@@ -550,7 +550,7 @@ fn check_distinct(p: &Partial, d: &RawDistinct) -> Result<(Distinct, u64), RuleE
         ));
     }
     let cond = Distinct {
-        field,
+        of: Counted::Field(field),
         min: d.min,
         max_per_value: d.max_per_value,
     };
@@ -737,6 +737,7 @@ impl Partial {
             window_ms,
             min_count: self.count.unwrap_or(0).max(distinct_min_count),
             distinct,
+            distinct_needed: None,
         })
     }
 

@@ -53,17 +53,25 @@ impl Severity {
         }
     }
 
+    /// Every severity, lowest first.
+    const ALL: [Severity; 5] = [
+        Severity::Informational,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
     /// The severity named `name` (lowercase, as rule files write it).
     pub fn parse(name: &str) -> Option<Severity> {
-        [
-            Severity::Informational,
-            Severity::Low,
-            Severity::Medium,
-            Severity::High,
-            Severity::Critical,
-        ]
-        .into_iter()
-        .find(|s| s.caption().eq_ignore_ascii_case(name))
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.caption().eq_ignore_ascii_case(name))
+    }
+
+    /// The severity of an OCSF `severity_id` (1 to 5).
+    pub fn from_id(id: i64) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| i64::from(s.id()) == id)
     }
 
     /// The OCSF `severity` caption.
@@ -78,16 +86,57 @@ impl Severity {
     }
 }
 
-/// One "at least `min` distinct values of `field`" condition.
+/// One "at least `min` distinct values of `of`" condition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Distinct {
-    /// The field whose values are counted.
-    pub field: Field,
+    /// What is counted: a field's values, or which Sigma rules the events matched.
+    pub of: Counted,
     /// Fires only with at least this many distinct (qualifying) values.
     pub min: u32,
     /// When set, only values seen at most this many times in the window count.
     pub max_per_value: Option<u32>,
 }
+
+/// What a distinct condition counts the values of.
+#[derive(Clone, Debug)]
+pub enum Counted {
+    /// A field's values.
+    Field(Field),
+    /// Whether an event matches a Sigma detection rule: the rule's id is the event's one value
+    /// (Sigma `temporal` counts the rules matched in the window).
+    Sigma {
+        /// The Sigma rule's id.
+        id: Arc<str>,
+        /// Its compiled detection.
+        matcher: Arc<Matcher>,
+    },
+}
+
+impl Counted {
+    /// The name alerts give it: the field's, or `sigma:ID`.
+    pub fn name(&self) -> String {
+        match self {
+            Counted::Field(f) => f.name().to_string(),
+            Counted::Sigma { id, .. } => format!("sigma:{id}"),
+        }
+    }
+
+    /// What stored values of it mean: the field's name, or the rule's id and detection digest.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Counted::Field(f) => f.name().to_string(),
+            Counted::Sigma { id, matcher } => format!("sigma:{id}={}", matcher.fingerprint()),
+        }
+    }
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Counted) -> bool {
+        self.fingerprint() == other.fingerprint()
+    }
+}
+
+impl Eq for Counted {}
 
 /// A validated, enabled rule.
 #[derive(Clone, Debug)]
@@ -248,8 +297,10 @@ pub struct Threshold {
     pub window_ms: i64,
     /// Minimum number of matching events in the window (0: no minimum).
     pub min_count: u64,
-    /// Distinct-value conditions, all of which must hold.
+    /// Distinct-value conditions, all of which must hold...
     pub distinct: Vec<Distinct>,
+    /// ...or, when set, at least this many of them (Sigma `temporal` with `gte`).
+    pub distinct_needed: Option<usize>,
 }
 
 /// An ordered-sequence condition: each step's events, in log order, within `maxspan_ms`.

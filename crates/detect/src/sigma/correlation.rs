@@ -1,14 +1,18 @@
 //! Compiling documents: detection rules to single-event rules, Sigma v2 correlations to
-//! threshold (event_count, value_count) and sequence (temporal_ordered) rules.
+//! threshold (event_count, value_count, temporal) and sequence (temporal_ordered) rules.
 
 use std::sync::Arc;
 
 use authtrail_store::query::{Field, Query};
 
+use serde_saphyr::Spanned;
+
+use super::error::At;
 use super::mapping::Source;
+use super::model::RawCountCondition;
 use super::{detection, rule_id, severity, Compiled, Doc, Matcher, Shared};
 use crate::rule::duration;
-use crate::rule::{Condition, Distinct, RuleError, Sequence, Step, Threshold};
+use crate::rule::{Condition, Counted, Distinct, RuleError, Sequence, Step, Threshold};
 use crate::Rule;
 
 /// What a document compiles to before rules are made.
@@ -75,20 +79,24 @@ pub(super) fn compile(docs: &[Doc]) -> Result<Vec<Compiled>, RuleError> {
     Ok(compiled)
 }
 
-/// A detection rule alone: an alert on each matching event.
+/// A detection rule alone: an alert on each matching event. Each event is its own group (by
+/// its seq): a one-millisecond window alone would hold every match of that millisecond, and
+/// two matches at one time would raise two alerts with one uid.
 fn single(d: &Doc, m: Shared) -> Result<Rule, RuleError> {
+    let seq = Field::lookup("seq").ok_or_else(|| d.at.err(None, "no query field seq"))?;
     Ok(Rule {
         id: rule_id(d),
         title: d.at.title.clone(),
         severity: severity(d)?,
         description: d.raw.description.clone().unwrap_or_default(),
         filter: Query::default(),
-        group_by: Vec::new(),
+        group_by: vec![seq],
         suppress_ms: 0,
         condition: Condition::Threshold(Threshold {
             window_ms: 1,
             min_count: 1,
             distinct: Vec::new(),
+            distinct_needed: None,
         }),
         sigma: Some(m),
     })
@@ -233,26 +241,13 @@ fn correlation(docs: &[Doc], parts: &[Part], d: &Doc) -> Result<Rule, RuleError>
         .map(|r| resolve(docs, d, r))
         .collect::<Result<Vec<_>, _>>()?;
     let kind = c.kind.value.as_str();
-    // The count the condition asks for: gte N or gt N (N + 1); other comparisons are refused.
+    // The count the condition asks for (see `at_least`), and the field value_count counts.
     let min = |field_wanted: bool| -> Result<(u64, Option<Field>), RuleError> {
         let Some(cond) = &c.condition else {
             return Err(at.err(Some("correlation.condition"), "missing"));
         };
         let v = &cond.value;
-        if v.lt.is_some() || v.lte.is_some() || v.eq.is_some() {
-            return Err(at.err_at(cond, "correlation.condition", "unsupported condition: only gte and gt (at least) are supported, not lt, lte, eq or a range"));
-        }
-        let n = match (v.gte, v.gt) {
-            (Some(n), None) => n,
-            (None, Some(n)) => n.saturating_add(1),
-            _ => {
-                return Err(at.err_at(
-                    cond,
-                    "correlation.condition",
-                    "give exactly one of gte or gt",
-                ))
-            }
-        };
+        let n = at_least(at, cond)?;
         let field = match (&v.field, field_wanted) {
             (Some(f), true) => Some(query_field(d, &srcs, f, "correlation.condition.field")?),
             (None, true) => {
@@ -292,6 +287,7 @@ fn correlation(docs: &[Doc], parts: &[Part], d: &Doc) -> Result<Rule, RuleError>
                 window_ms: span,
                 min_count: n,
                 distinct: Vec::new(),
+                distinct_needed: None,
             };
             (Condition::Threshold(th), Some(base_matchers()?))
         }
@@ -299,7 +295,7 @@ fn correlation(docs: &[Doc], parts: &[Part], d: &Doc) -> Result<Rule, RuleError>
             let (n, field) = min(true)?;
             let distinct = field
                 .map(|f| Distinct {
-                    field: f,
+                    of: Counted::Field(f),
                     min: u32::try_from(n).unwrap_or(u32::MAX),
                     max_per_value: None,
                 })
@@ -309,6 +305,7 @@ fn correlation(docs: &[Doc], parts: &[Part], d: &Doc) -> Result<Rule, RuleError>
                 window_ms: span,
                 min_count: 0,
                 distinct,
+                distinct_needed: None,
             };
             (Condition::Threshold(th), Some(base_matchers()?))
         }
@@ -366,14 +363,11 @@ fn correlation(docs: &[Doc], parts: &[Part], d: &Doc) -> Result<Rule, RuleError>
             )
         }
         "temporal" => {
-            return Err(at.err_at(
-                &c.kind,
-                "correlation.type",
-                "unsupported correlation type \"temporal\" (any order): use temporal_ordered",
-            ));
+            let th = temporal(docs, parts, d, &refs, span)?;
+            (Condition::Threshold(th), Some(base_matchers()?))
         }
         other => {
-            return Err(at.err_at(&c.kind, "correlation.type", format!("unknown correlation type {other:?}; supported: event_count, value_count, temporal_ordered")));
+            return Err(at.err_at(&c.kind, "correlation.type", format!("unknown correlation type {other:?}; supported: event_count, value_count, temporal, temporal_ordered")));
         }
     };
     Ok(Rule {
@@ -387,4 +381,99 @@ fn correlation(docs: &[Doc], parts: &[Part], d: &Doc) -> Result<Rule, RuleError>
         condition,
         sigma,
     })
+}
+
+/// A `temporal` correlation (any order) as a threshold: one distinct condition per referenced
+/// rule, whose one value is the rule's id when an event matches it, so the window holds the
+/// rule once it has one of its events; the correlation fires when all of them (or `gte` /
+/// `gt` of them) hold in one window of the group. An event matching several rules counts for
+/// each.
+fn temporal(
+    docs: &[Doc],
+    parts: &[Part],
+    d: &Doc,
+    refs: &[usize],
+    span: i64,
+) -> Result<Threshold, RuleError> {
+    let at = &d.at;
+    let Some(c) = &d.raw.correlation else {
+        return Err(at.err(Some("correlation"), "missing"));
+    };
+    let c = &c.value;
+    if refs.len() < 2 {
+        let message = "temporal needs at least two rules";
+        return Err(match c.rules.first() {
+            Some(r) => at.err_at(r, "correlation.rules", message),
+            None => at.err(Some("correlation.rules"), message),
+        });
+    }
+    let mut distinct: Vec<Distinct> = Vec::new();
+    for (r, j) in c.rules.iter().zip(refs) {
+        let Part::Detection(_, matcher) = &parts[*j] else {
+            return Err(at.err_at(r, "correlation.rules", format!("unsupported: temporal over another correlation's alerts ({:?}); reference detection rules, or use temporal_ordered", r.value)));
+        };
+        if refs.iter().filter(|k| *k == j).count() > 1 {
+            return Err(at.err_at(
+                r,
+                "correlation.rules",
+                format!("rule {:?} is referenced twice", r.value),
+            ));
+        }
+        distinct.push(Distinct {
+            of: Counted::Sigma {
+                id: rule_id(&docs[*j]).into(),
+                matcher: matcher.clone(),
+            },
+            min: 1,
+            max_per_value: None,
+        });
+    }
+    let rules = distinct.len() as u64;
+    // How many of the rules: all, unless the condition asks for at least N (gte N, gt N - 1).
+    let needed = match &c.condition {
+        None => rules,
+        Some(cond) => {
+            let v = &cond.value;
+            if let Some(f) = &v.field {
+                return Err(at.err_at(
+                    f,
+                    "correlation.condition.field",
+                    "only value_count takes a field (temporal counts the rules matched)",
+                ));
+            }
+            at_least(at, cond)?
+        }
+    };
+    if needed == 0 || needed > rules {
+        let cond = c.condition.as_ref();
+        let message = format!("asks for {needed} of the {rules} rules: give between 1 and {rules}");
+        return Err(match cond {
+            Some(cond) => at.err_at(cond, "correlation.condition", message),
+            None => at.err(Some("correlation.condition"), message),
+        });
+    }
+    Ok(Threshold {
+        window_ms: span,
+        min_count: 0,
+        distinct,
+        distinct_needed: (needed < rules).then_some(needed as usize),
+    })
+}
+
+/// The count a correlation condition asks for: gte N, or gt N (N + 1); other comparisons are
+/// refused.
+fn at_least(at: &At, cond: &Spanned<RawCountCondition>) -> Result<u64, RuleError> {
+    let v = &cond.value;
+    if v.lt.is_some() || v.lte.is_some() || v.eq.is_some() {
+        return Err(at.err_at(cond, "correlation.condition", "unsupported condition: only gte and gt (at least) are supported, not lt, lte, eq or a range"));
+    }
+    match (v.gte, v.gt) {
+        (Some(n), None) => Ok(n),
+        (None, Some(n)) => Ok(n.saturating_add(1)),
+        _ => Err(at.err_at(
+            cond,
+            "correlation.condition",
+            "give exactly one of gte or gt",
+        )),
+    }
 }

@@ -149,6 +149,213 @@ static CLOUDTRAIL: &[FieldMap] = &[
     ),
     m("errorCode", &[&["status_code"]], None),
     m("errorMessage", &[&["status_detail"]], None),
+    m("eventSource", &[&["service", "name"]], Some("service.name")),
+    m("eventID", &[&["metadata", "uid"]], None),
+    m("awsRegion", &[&["cloud", "region"]], None),
+    m(
+        "userAgent",
+        &[&["http_request", "user_agent"]],
+        Some("http_request.user_agent"),
+    ),
+    m(
+        "userIdentity.userName",
+        &[&["unmapped", "cloudtrail.user_name"]],
+        None,
+    ),
+    m(
+        "userIdentity.principalId",
+        &[&["unmapped", "cloudtrail.principal_id"]],
+        None,
+    ),
+    m(
+        "recipientAccountId",
+        &[&["unmapped", "cloudtrail.recipient_account_id"]],
+        None,
+    ),
+    m("requestID", &[&["unmapped", "cloudtrail.request_id"]], None),
+    m(
+        "responseElements.ConsoleLogin",
+        &[&["unmapped", "cloudtrail.console_login"]],
+        None,
+    ),
+    m(
+        "additionalEventData.MFAUsed",
+        &[&["unmapped", "cloudtrail.mfa_used"]],
+        None,
+    ),
+    m(
+        "additionalEventData.CredentialType",
+        &[&["unmapped", "cloudtrail.credential_type"]],
+        None,
+    ),
+];
+
+/// Entra ID interactive user sign-ins (the `SigninLogs` table), as the Entra parser writes
+/// them; Sigma names the Log Analytics columns (`Status.errorCode` the Graph resource's).
+static ENTRA_SIGNIN: &[FieldMap] = &[
+    m("ResultType", &[&["status_code"]], None),
+    m("Status.errorCode", &[&["status_code"]], None),
+    m("ResultDescription", &[&["status_detail"]], None),
+    m("Status.failureReason", &[&["status_detail"]], None),
+    m(
+        "Status.additionalDetails",
+        &[
+            &["status_detail"],
+            &["unmapped", "entra.status_additional_details"],
+        ],
+        None,
+    ),
+    // `Status: Success` as SigmaHQ writes it, and the failure reason `Status|contains` seeks.
+    m("Status", &[&["status"], &["status_detail"]], None),
+    m("UserPrincipalName", &[&["user", "name"]], Some("user")),
+    m("UserId", &[&["user", "uid"]], Some("user.uid")),
+    m("UserDisplayName", &[&["user", "full_name"]], None),
+    m(
+        "IPAddress",
+        &[&["src_endpoint", "ip"], &["unmapped", "entra.ip_address"]],
+        Some("ip"),
+    ),
+    m(
+        "Location",
+        &[&["src_endpoint", "location", "country"]],
+        Some("country"),
+    ),
+    m(
+        "AutonomousSystemNumber",
+        &[&["src_endpoint", "autonomous_system", "number"]],
+        Some("asn"),
+    ),
+    m(
+        "AppDisplayName",
+        &[&["service", "name"]],
+        Some("service.name"),
+    ),
+    m("AppId", &[&["service", "uid"]], None),
+    m(
+        "ResourceDisplayName",
+        &[&["unmapped", "entra.resource_display_name"]],
+        None,
+    ),
+    m("ResourceId", &[&["unmapped", "entra.resource_id"]], None),
+    m(
+        "ResourceTenantId",
+        &[&["unmapped", "entra.resource_tenant_id"]],
+        None,
+    ),
+    m(
+        "HomeTenantId",
+        &[&["unmapped", "entra.home_tenant_id"]],
+        None,
+    ),
+    m(
+        "UserAgent",
+        &[&["http_request", "user_agent"]],
+        Some("http_request.user_agent"),
+    ),
+    m(
+        "ClientAppUsed",
+        &[&["unmapped", "entra.client_app_used"]],
+        None,
+    ),
+    m(
+        "AuthenticationRequirement",
+        &[&["unmapped", "entra.authentication_requirement"]],
+        None,
+    ),
+    m(
+        "AuthenticationProtocol",
+        &[&["unmapped", "entra.authentication_protocol"]],
+        None,
+    ),
+    m(
+        "ConditionalAccessStatus",
+        &[&["unmapped", "entra.conditional_access_status"]],
+        None,
+    ),
+    m(
+        "IsInteractive",
+        &[&["unmapped", "entra.is_interactive"]],
+        None,
+    ),
+    m("UserType", &[&["unmapped", "entra.user_type"]], None),
+    m(
+        "TokenIssuerType",
+        &[&["unmapped", "entra.token_issuer_type"]],
+        None,
+    ),
+    m(
+        "CrossTenantAccessType",
+        &[&["unmapped", "entra.cross_tenant_access_type"]],
+        None,
+    ),
+    m("RiskState", &[&["unmapped", "entra.risk_state"]], None),
+    m("RiskDetail", &[&["unmapped", "entra.risk_detail"]], None),
+    m(
+        "RiskLevelDuringSignIn",
+        &[&["unmapped", "entra.risk_level_during_sign_in"]],
+        None,
+    ),
+    m(
+        "RiskLevelAggregated",
+        &[&["unmapped", "entra.risk_level_aggregated"]],
+        None,
+    ),
+    m(
+        "RiskEventTypes",
+        &[&["unmapped", "entra.risk_event_types"]],
+        None,
+    ),
+    m(
+        "MfaDetail.authMethod",
+        &[&["unmapped", "entra.mfa_auth_method"]],
+        None,
+    ),
+    m(
+        "MfaDetail.authDetail",
+        &[&["unmapped", "entra.mfa_auth_detail"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.deviceId",
+        &[&["unmapped", "entra.device", "deviceId"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.displayName",
+        &[&["unmapped", "entra.device", "displayName"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.operatingSystem",
+        &[&["unmapped", "entra.device", "operatingSystem"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.browser",
+        &[&["unmapped", "entra.device", "browser"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.isCompliant",
+        &[&["unmapped", "entra.device", "isCompliant"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.isManaged",
+        &[&["unmapped", "entra.device", "isManaged"]],
+        None,
+    ),
+    m(
+        "DeviceDetail.trustType",
+        &[&["unmapped", "entra.device", "trustType"]],
+        None,
+    ),
+    m(
+        "CorrelationId",
+        &[&["metadata", "correlation_uid"]],
+        Some("trace"),
+    ),
+    m("SessionId", &[&["session", "uid"]], Some("session.uid")),
 ];
 
 /// The log sources, by `(product, service)` as Sigma names them.
@@ -191,6 +398,16 @@ static SOURCES: &[(&str, &str, Source)] = &[
             products: &["Okta"],
             log_name: None,
             fields: OKTA,
+        },
+    ),
+    (
+        "azure",
+        "signinlogs",
+        Source {
+            name: "azure/signinlogs",
+            products: &["Entra ID"],
+            log_name: Some("SignInLogs"),
+            fields: ENTRA_SIGNIN,
         },
     ),
     (

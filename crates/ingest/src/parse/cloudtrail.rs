@@ -101,6 +101,24 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
         }
         _ => None,
     };
+    // The console's own words, as Sigma rules test them (`is_mfa` and the status are derived).
+    let console = [
+        (
+            additional.and_then(|a| a.get("MFAUsed")),
+            "cloudtrail.mfa_used",
+        ),
+        (
+            record
+                .get("responseElements")
+                .and_then(|r| r.get("ConsoleLogin")),
+            "cloudtrail.console_login",
+        ),
+    ];
+    for (value, slot) in console {
+        if let Some(v) = value.and_then(Value::as_str).filter(|v| !v.is_empty()) {
+            e.unmapped.insert(slot.into(), v.into());
+        }
+    }
     if let Some(t) = credential_type {
         e.unmapped
             .insert("cloudtrail.credential_type".into(), t.into());
@@ -108,10 +126,13 @@ pub fn parse(text: &str, ctx: &mut ParseContext) -> ParseResult {
 
     if let Some(Value::Object(identity)) = record.get("userIdentity") {
         e.user = identity_user(identity);
+        // `userName` as written too: `user.name` is the session name of an assumed role and
+        // `root` for the root, which Sigma's `userIdentity.userName` is not.
         for (key, slot) in [
             ("accountId", "cloudtrail.account_id"),
             ("type", "cloudtrail.identity_type"),
             ("principalId", "cloudtrail.principal_id"),
+            ("userName", "cloudtrail.user_name"),
         ] {
             if let Some(v) = str_of(identity, key) {
                 e.unmapped.insert(slot.into(), v.into());
@@ -434,5 +455,54 @@ mod tests {
         ) {
             test_support::parse_never_panics(parse, ctx, [s.as_str(), t.as_str()]);
         }
+
+        #[test]
+        fn console_words_are_kept_as_written_and_change_nothing_else(
+            mfa in "(Yes|No|[A-Za-z]{1,6})",
+            result in "(Success|Failure|[A-Za-z]{1,8})",
+            name in "[a-z.@-]{1,16}",
+        ) {
+            let plain = parsed(CONSOLE_FAILURE);
+            let line = CONSOLE_FAILURE
+                .replace(r#""MFAUsed":"Yes""#, &format!(r#""MFAUsed":"{mfa}""#))
+                .replace(r#""ConsoleLogin":"Failure""#, &format!(r#""ConsoleLogin":"{result}""#))
+                .replace(r#""userName":"alice""#, &format!(r#""userName":"{name}""#));
+            let mut e = parsed(&line);
+            for (slot, want) in [
+                ("cloudtrail.mfa_used", &mfa),
+                ("cloudtrail.console_login", &result),
+                ("cloudtrail.user_name", &name),
+            ] {
+                proptest::prop_assert_eq!(e.unmapped.remove(slot), Some(Value::from(want.as_str())));
+            }
+            // Everything else is what the outcome, MFA and user make of them.
+            let mut want = plain;
+            for slot in ["cloudtrail.mfa_used", "cloudtrail.console_login", "cloudtrail.user_name"] {
+                want.unmapped.remove(slot);
+            }
+            want.status_id = e.status_id;
+            want.status = e.status.clone();
+            want.severity_id = e.severity_id;
+            want.severity = e.severity.clone();
+            want.is_mfa = e.is_mfa;
+            want.user = e.user.clone();
+            proptest::prop_assert_eq!(e, want);
+        }
+    }
+
+    #[test]
+    fn console_words_and_the_user_name_are_kept_as_written() {
+        let e = parsed(CONSOLE_FAILURE);
+        assert_eq!(e.unmapped["cloudtrail.mfa_used"], "Yes");
+        assert_eq!(e.unmapped["cloudtrail.console_login"], "Failure");
+        assert_eq!(e.unmapped["cloudtrail.user_name"], "alice");
+        // An assumed role's session name is the user; `userName` is not there to keep.
+        let e = parsed(
+            r#"{"eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","eventTime":"2022-03-16T19:17:41Z","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/foo@bar.com"},"responseElements":{"ConsoleLogin":"Success"}}"#,
+        );
+        assert_eq!(user(&e), Some("foo@bar.com"));
+        assert!(!e.unmapped.contains_key("cloudtrail.user_name"));
+        assert!(!e.unmapped.contains_key("cloudtrail.mfa_used"));
+        assert_eq!(e.unmapped["cloudtrail.console_login"], "Success");
     }
 }

@@ -696,6 +696,7 @@ fn sign_in_unmapped(e: &mut Event, p: &Map<String, Value>, principal: Who) {
             ("riskEventTypes", "risk_event_types"),
             ("userType", "user_type"),
             ("homeTenantId", "home_tenant_id"),
+            ("resourceTenantId", "resource_tenant_id"),
             ("crossTenantAccessType", "cross_tenant_access_type"),
             ("clientCredentialType", "client_credential_type"),
             ("managedIdentityType", "managed_identity_type"),
@@ -1621,6 +1622,23 @@ mod tests {
             t in r#"\{"category": "(SignInLogs|ServicePrincipalSignInLogs|AuditLogs|x)", "time": "[0-9T:. Z-]{0,26}", "resultType": "[0-9a-z]{0,6}", "properties": \{"createdDateTime": "[0-9T:. Z-]{0,26}", "userPrincipalName": "[a-z@]{0,5}", "ipAddress": "[0-9a-f.:]{0,12}", "status": \{"errorCode": [0-9]{0,6}\}, "activityDisplayName": "(Add member to role|Reset user password|x)", "location": \{"geoCoordinates": \{"latitude": [0-9.e-]{0,6}\}\}, "targetResources": \[\{"type": "(User|Role|ServicePrincipal)", "modifiedProperties": \[\{"displayName": "Role.DisplayName", "newValue": "[a-z\\"]{0,6}"\}\]\}\]\}\}"#,
         ) {
             test_support::parse_never_panics(parse, ctx, [s.as_str(), t.as_str()]);
+        }
+
+        #[test]
+        fn the_resource_tenant_is_kept_and_changes_nothing_else(
+            tenant in "[A-Za-z0-9-]{1,36}",
+        ) {
+            let plain = parsed(&diagnostic("SignInLogs", OK, "0"));
+            let with = diagnostic("SignInLogs", OK, "0")
+                .replace(r#""properties": {"#, &format!(r#""properties": {{"resourceTenantId": "{tenant}", "#));
+            let mut e = parsed(&with);
+            let kept = e.unmapped.remove("entra.resource_tenant_id");
+            if tenant.eq_ignore_ascii_case("none") {
+                proptest::prop_assert_eq!(kept, None);
+            } else {
+                proptest::prop_assert_eq!(kept, Some(Value::from(tenant.as_str())));
+            }
+            proptest::prop_assert_eq!(e, plain);
         }
     }
 }

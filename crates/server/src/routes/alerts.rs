@@ -55,10 +55,23 @@ pub async fn alerts(
                 .iter()
                 .map(|(f, v)| (f.clone(), Value::from(v.as_str())))
                 .collect();
-            json!({
+            let mut row = json!({
                 "seq": h.seq, "uid": s.uid, "rule": s.rule, "severity": s.severity,
                 "time": s.time_ms, "group": group, "count": s.count, "alert": h.event,
-            })
+            });
+            // What the alert was raised with, rebuilt from the finding.
+            if let Some(a) = &s.alert {
+                let distinct: serde_json::Map<String, Value> = a
+                    .distinct
+                    .iter()
+                    .map(|(f, n)| (f.clone(), Value::from(*n)))
+                    .collect();
+                row["title"] = Value::from(a.title.as_str());
+                row["start"] = Value::from(a.window_start_ms);
+                row["distinct"] = Value::Object(distinct);
+                row["details"] = Value::Object(a.details.clone());
+            }
+            row
         })))
     })
     .await
