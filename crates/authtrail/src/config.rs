@@ -28,8 +28,12 @@ pub struct ServeConfig {
     pub checkpoint_interval_ms: Option<u64>,
     /// Log name used when the data directory is created.
     pub origin: Option<String>,
-    /// Longest text line kept whole, in bytes; longer lines are stored cut and flagged.
+    /// Longest text line, in bytes: longer is 413 over HTTP, stored cut and flagged from syslog
+    /// and files.
     pub max_line_bytes: Option<usize>,
+    /// Longest string in an event, in bytes: longer is 413 over HTTP, stored unparsed with the
+    /// reason from syslog and files.
+    pub max_field_bytes: Option<usize>,
     /// Requests handled at once; more are answered 429.
     pub max_concurrent_requests: Option<usize>,
     /// Events per second one token may ingest on average (0: no limit).

@@ -1,6 +1,8 @@
-//! `GET /metrics` end to end: events of two sources (one line unparsed, one cut to the line
-//! limit), one alert whose webhook delivery fails and waits, then the scrape's values are
-//! checked against what was sent and what the log holds (docs/METRICS.md).
+//! `GET /metrics` end to end: events of three sources (one line unparsed; over HTTP a line over
+//! the line limit refused; from a tailed file one line cut to the line limit and one event with
+//! a field over the field limit kept unparsed), one alert whose webhook delivery fails and waits,
+//! then the scrape's values are checked against what was sent and what the log holds
+//! (docs/METRICS.md); and refusals (401, 403, 429, 404) counted exactly.
 
 mod common;
 
@@ -85,6 +87,12 @@ fn sum(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
 /// The HTTP request counter.
 const HTTP: &str = "authtrail_http_requests_total";
 
+/// The HTTP request counter of `route`, `method` and `status`.
+fn requests(samples: &[Sample], route: &str, method: &str, status: &str) -> Option<f64> {
+    let labels = [("route", route), ("method", method), ("status", status)];
+    value(samples, HTTP, &labels)
+}
+
 const RULES: &str = "rules:
   - id: e2e-two-failures
     title: Two failed logons for one user
@@ -107,12 +115,26 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         .unwrap()
         .port();
     std::fs::write(tmp.path().join("rules.yaml"), RULES).unwrap();
+    // Source gamma, a followed file: a line over the 4096-byte line limit, and an sshd line
+    // whose user name is over the 1024-byte field limit.
+    let gamma = tmp.path().join("gamma.log");
+    std::fs::write(
+        &gamma,
+        format!(
+            "Dec 10 06:55:48 h sshd[3]: {}\nDec 10 06:55:49 h sshd[4]: Invalid user {} from \
+             198.51.100.4 port 4711\n",
+            "x".repeat(5000),
+            "u".repeat(1500)
+        ),
+    )
+    .unwrap();
     let config = tmp.path().join("authtrail.toml");
     std::fs::write(
         &config,
         format!(
-            "max_line_bytes = 200\n\n[detect]\nrules = \"rules.yaml\"\n\n[[alerts.webhook]]\n\
-             name = \"hook\"\nurl = \"http://127.0.0.1:{dead_port}/alerts\"\n"
+            "max_line_bytes = 4096\nmax_field_bytes = 1024\n\n[[tail]]\npath = {gamma:?}\n\
+             format = \"syslog\"\nsource = \"gamma\"\n\n[detect]\nrules = \"rules.yaml\"\n\n\
+             [[alerts.webhook]]\nname = \"hook\"\nurl = \"http://127.0.0.1:{dead_port}/alerts\"\n"
         ),
     )
     .unwrap();
@@ -129,16 +151,24 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     let answer = post("/v1/events?source=alpha", alpha.join("\n"));
     assert_eq!(answer["accepted"], 3, "{answer}");
 
-    // Source beta: an sshd line, a line no parser reads, and one over the 200-byte line limit.
-    let long = format!("Dec 10 06:55:47 h sshd[2]: {}", "x".repeat(300));
-    let beta = format!(
-        "Dec 10 06:55:46 h sshd[1]: Invalid user bob from 198.51.100.4 port 4711\n\
-         this is no log line anyone writes\n{long}\n"
-    );
-    let answer = post("/v1/raw?format=auto&source=beta", beta);
-    assert_eq!(answer["accepted"], 3, "{answer}");
-    assert_eq!(answer["unparsed"], 2, "{answer}");
-    assert_eq!(answer["truncated"], 1, "{answer}");
+    // Source beta: an sshd line and a line no parser reads; with a line over the 4096-byte line
+    // limit the whole request is refused first.
+    let beta = "Dec 10 06:55:46 h sshd[1]: Invalid user bob from 198.51.100.4 port 4711\n\
+                this is no log line anyone writes\n";
+    let long = format!("{beta}Dec 10 06:55:47 h sshd[2]: {}\n", "x".repeat(5000));
+    let refused = http
+        .post(format!("{}/v1/raw?format=auto&source=beta", server.url))
+        .body(long)
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 413);
+    let v: Value = refused.json().unwrap();
+    assert_eq!(v["error"]["code"], "line_too_long", "{v}");
+    assert_eq!(v["error"]["details"]["line"], 3, "{v}");
+    let answer = post("/v1/raw?format=auto&source=beta", beta.to_string());
+    assert_eq!(answer["accepted"], 2, "{answer}");
+    assert_eq!(answer["unparsed"], 1, "{answer}");
+    assert_eq!(answer["truncated"], 0, "{answer}");
     let sshd_parser = answer["by_parser"]
         .as_object()
         .unwrap()
@@ -181,7 +211,8 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
             "authtrail_alert_deliveries_total",
             &[("output", "hook"), ("outcome", "failed")],
         );
-        if alerted == Some(1.0) && queued == Some(1.0) && failed >= Some(1.0) {
+        let tailed = sum(&samples, "authtrail_events_total", &[("source", "gamma")]);
+        if alerted == Some(1.0) && queued == Some(1.0) && failed >= Some(1.0) && tailed == 2.0 {
             break (text, samples);
         }
         assert!(
@@ -206,19 +237,24 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         "{text}"
     );
     assert_eq!(events("beta", "none", "unparsed"), Some(1.0), "{text}");
-    assert_eq!(events("beta", "none", "truncated"), Some(1.0), "{text}");
-    assert_eq!(sum(&samples, "authtrail_events_total", &[]), 6.0, "{text}");
+    assert_eq!(events("gamma", "none", "truncated"), Some(1.0), "{text}");
+    assert_eq!(
+        events("gamma", &sshd_parser, "field_too_long"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(sum(&samples, "authtrail_events_total", &[]), 7.0, "{text}");
 
-    // The log holds the six events and the alerts counted (no other rule fired on so few).
+    // The log holds the seven events and the alerts counted (no other rule fired on so few).
     assert_eq!(sum(&samples, "authtrail_alerts_total", &[]), 1.0, "{text}");
-    let size = 7.0;
+    let size = 8.0;
     let health: Value = http
         .get(format!("{}/healthz", server.url))
         .send()
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(health["size"], 7, "{health}");
+    assert_eq!(health["size"], 8, "{health}");
     assert_eq!(
         value(&samples, "authtrail_log_tree_size_entries", &[]),
         Some(size),
@@ -259,15 +295,10 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     assert!(text.contains("# HELP authtrail_events_total "), "{text}");
 
     // Requests by route pattern, method and status.
-    let requests = |r, m, s| {
-        value(
-            &samples,
-            HTTP,
-            &[("route", r), ("method", m), ("status", s)],
-        )
-    };
+    let requests = |r, m, s| requests(&samples, r, m, s);
     assert_eq!(requests("/v1/events", "POST", "200"), Some(1.0), "{text}");
     assert_eq!(requests("/v1/raw", "POST", "200"), Some(1.0), "{text}");
+    assert_eq!(requests("/v1/raw", "POST", "413"), Some(1.0), "{text}");
     // The scrapes count too (each after its answer is made, so the next one shows it).
     let again = http
         .get(format!("{}/metrics", server.url))

@@ -73,6 +73,19 @@ impl From<IngestError> for ApiError {
                 details: json!({"line": line, "size": size, "limit": limit}),
                 ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "event_too_large", message)
             },
+            IngestError::LineTooLong { line, size, limit } => ApiError {
+                details: json!({"line": line, "size": size, "limit": limit}),
+                ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "line_too_long", message)
+            },
+            IngestError::FieldTooLong {
+                line,
+                ref field,
+                size,
+                limit,
+            } => ApiError {
+                details: json!({"line": line, "field": field, "size": size, "limit": limit}),
+                ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "field_too_long", message)
+            },
             IngestError::TooManyEvents { limit } => ApiError {
                 details: json!({"limit": limit}),
                 ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", message)

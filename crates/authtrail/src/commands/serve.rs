@@ -93,6 +93,7 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
             .max_events_per_batch
             .unwrap_or(defaults.max_events_per_batch),
         max_line_bytes: config.max_line_bytes.unwrap_or(defaults.max_line_bytes),
+        max_field_bytes: config.max_field_bytes.unwrap_or(defaults.max_field_bytes),
     };
     let server_limits = server_limits(&config)?;
     let access = crate::access::prepare(data, &listen, &config.auth)?;
@@ -123,6 +124,8 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // Before any source starts, so their first batches are counted.
+    let metrics = Metrics::install().context("installing the metrics recorder")?;
     let stop_tails = Arc::new(AtomicBool::new(false));
     let mut tail_threads = Vec::new();
     for settings in &tails {
@@ -140,7 +143,6 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         _ => None,
     };
     let reloader = detection.as_ref().map(|r| r.reloader());
-    let metrics = Metrics::install().context("installing the metrics recorder")?;
     if let Some(outbox) = detection.as_ref().map(|d| d.outbox()) {
         metrics.add_probe(Box::new(move || {
             if let Err(e) = outbox.record_depth() {

@@ -206,7 +206,8 @@ pub async fn post_logs(
             )
         })?;
         let mut normalizer = Normalizer::new(InputFormat::Otlp, state.parse_config.clone())
-            .with_otlp_encoding(encoding);
+            .with_otlp_encoding(encoding)
+            .refusing_oversized();
         run_blocking(encoding, move || {
             let body = if gzipped {
                 gunzip(&bytes, limit, encoding)?
