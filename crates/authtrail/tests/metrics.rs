@@ -311,3 +311,143 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     assert!(scraped >= Some(1.0), "{again}");
     server.kill();
 }
+
+/// Open a POST to `/v1/events` whose chunked body is left unfinished, so the request stays in
+/// progress (and holds a request slot) until the returned stream finishes it.
+fn hold_a_request(url: &str, token: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let addr = url.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    let first = event(&unique_marker("held")) + "\n";
+    let head = format!(
+        "POST /v1/events?source=held HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{first}\r\n",
+        first.len()
+    );
+    tcp.write_all(head.as_bytes()).expect("write");
+    tcp
+}
+
+#[test]
+fn refusals_are_counted_by_reason_and_limit() {
+    let (_tmp, dir, config) = common::with_config(
+        "max_concurrent_requests = 1\ningest_events_per_second = 1\ningest_burst_events = 5\n",
+    );
+    let server = Server::start_with(&dir, &["--config", config.to_str().unwrap()]);
+    let reader = common::bearer_client(&common::create_token(&dir, &["--scope", "read"]));
+    let okta = common::bearer_client(&common::create_token(
+        &dir,
+        &["--scope", "ingest", "--source", "okta"],
+    ));
+    let anonymous = reqwest::blocking::Client::new();
+    let unknown = common::bearer_client(
+        "at_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    let url = |path: &str| format!("{}{path}", server.url);
+    let status = |r: reqwest::blocking::RequestBuilder| r.send().unwrap().status().as_u16();
+    // An OTLP/JSON request of five log records.
+    let otlp = |client: &reqwest::blocking::Client, source: &str| {
+        let record = r#"{"body":{"stringValue":"x"}}"#;
+        let records = [record; 5].join(",");
+        client
+            .post(url(&format!("/v1/logs?source={source}")))
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{records}]}}]}}]}}"#
+            ))
+    };
+
+    // 401: twice without a token, three times with one no one made (and once with a header
+    // that is not a bearer token, the same reason).
+    for _ in 0..2 {
+        assert_eq!(status(anonymous.get(url("/v1/alerts"))), 401);
+    }
+    for _ in 0..3 {
+        assert_eq!(status(unknown.get(url("/v1/alerts"))), 401);
+    }
+    let basic = anonymous
+        .get(url("/v1/alerts"))
+        .header("authorization", "Basic eDp5");
+    assert_eq!(status(basic), 401);
+    // 403: a read token ingesting; the okta token writing as sshd, by the API and by OTLP.
+    assert_eq!(status(reader.post(url("/v1/events")).body(event("r"))), 403);
+    let sshd = okta.post(url("/v1/events?source=sshd")).body(event("s"));
+    assert_eq!(status(sshd), 403);
+    assert_eq!(status(otlp(&okta, "sshd")), 403);
+    // 429 past the rate: the bucket holds 5 events, refilled at 1 a second; the next batches
+    // of 5, by the API and by OTLP, each need 5 s of refill.
+    let five = (0..5)
+        .map(|i| event(&format!("o{i}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let post_five = || okta.post(url("/v1/events?source=okta")).body(five.clone());
+    assert_eq!(status(post_five()), 200);
+    assert_eq!(status(post_five()), 429);
+    assert_eq!(status(otlp(&okta, "okta")), 429);
+    // 429 past the concurrency limit: one request held, the next refused at once.
+    let mut held = hold_a_request(&server.url, &server.token);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status(anonymous.get(url("/healthz"))) != 429 {
+        assert!(
+            Instant::now() < deadline,
+            "the held request never took its slot"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    {
+        use std::io::{Read, Write};
+        held.write_all(b"0\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        held.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    // A path no route serves.
+    assert_eq!(status(anonymous.get(url("/no/such/path"))), 404);
+
+    let text = server
+        .client()
+        .get(url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let samples = parse_exposition(&text);
+    let refused = |reason| {
+        value(
+            &samples,
+            "authtrail_auth_refused_total",
+            &[("reason", reason)],
+        )
+    };
+    assert_eq!(refused("unauthenticated"), Some(2.0), "{text}");
+    assert_eq!(refused("invalid_token"), Some(4.0), "{text}");
+    assert_eq!(refused("insufficient_scope"), Some(1.0), "{text}");
+    assert_eq!(refused("source_forbidden"), Some(2.0), "{text}");
+    assert_eq!(
+        sum(&samples, "authtrail_auth_refused_total", &[]),
+        9.0,
+        "{text}"
+    );
+    let limited = |limit| value(&samples, "authtrail_limited_total", &[("limit", limit)]);
+    assert_eq!(limited("rate"), Some(2.0), "{text}");
+    // The polls that met the held request, at least one.
+    let concurrency = limited("concurrency").unwrap_or(0.0);
+    assert!(concurrency >= 1.0, "{text}");
+    assert_eq!(
+        sum(&samples, "authtrail_limited_total", &[]),
+        2.0 + concurrency
+    );
+    // The request counter has every answer, refusals and the unmatched path included.
+    let requests = |r, m, s| requests(&samples, r, m, s);
+    assert_eq!(requests("/v1/alerts", "GET", "401"), Some(6.0), "{text}");
+    assert_eq!(requests("/v1/events", "POST", "403"), Some(2.0), "{text}");
+    assert_eq!(requests("/v1/logs", "POST", "403"), Some(1.0), "{text}");
+    assert_eq!(requests("/v1/events", "POST", "429"), Some(1.0), "{text}");
+    assert_eq!(requests("/v1/logs", "POST", "429"), Some(1.0), "{text}");
+    assert_eq!(
+        requests("/healthz", "GET", "429"),
+        Some(concurrency),
+        "{text}"
+    );
+    assert_eq!(requests("unmatched", "GET", "404"), Some(1.0), "{text}");
+}

@@ -307,6 +307,19 @@ fn client_certificates_are_required_and_mapped_to_sources() {
         .send()
         .unwrap();
     assert_eq!(resp.status(), 403, "/v1/logs");
+    // Each refusal counted by its reason (docs/METRICS.md).
+    let metrics = admin
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for line in [
+        "authtrail_auth_refused_total{reason=\"source_not_allowed\"} 4",
+        "authtrail_auth_refused_total{reason=\"unauthenticated\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}:\n{metrics}");
+    }
 }
 
 /// A rustls client trusting `ca` and presenting `leaf`, connected to `addr`.

@@ -207,6 +207,16 @@ impl Drop for Server {
     }
 }
 
+/// A temporary directory with a configuration file `serve.toml` holding `config`, and the path
+/// of a data directory in it (not created): `(tmp, data, config)`.
+#[allow(dead_code)] // Not every test binary configures serve.
+pub fn with_config(config: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, file) = (tmp.path().join("data"), tmp.path().join("serve.toml"));
+    std::fs::write(&file, config).expect("write the configuration");
+    (tmp, data, file)
+}
+
 /// `authtrail --data DIR token create ARGS...`, which must succeed; returns the token.
 pub fn create_token(dir: &Path, args: &[&str]) -> String {
     let mut all = vec!["token", "create"];
