@@ -71,6 +71,25 @@ pub struct AuthSettings {
     /// Whether `/checkpoint` and `/tile/...` are open to anyone (default true); false makes
     /// them need a `read` token.
     pub public_tlog: Option<bool>,
+    /// Tokens whose text comes from the environment, beside those of the token file.
+    #[serde(default)]
+    pub tokens: Vec<TokenSettings>,
+}
+
+/// One `[[auth.tokens]]` entry: a token whose text is in an environment variable, never in
+/// the file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// A note saying whose or what it is (in messages).
+    pub name: Option<String>,
+    /// Its scopes: `ingest`, `read`, `admin`.
+    pub scopes: Vec<String>,
+    /// Sources an `ingest` token may write as; empty means any.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The environment variable holding the whole token, `at_<id>_<secret>`.
+    pub token_env: String,
 }
 
 /// The `[detect]` table.

@@ -118,12 +118,18 @@ impl Server {
     /// Start `authtrail serve --listen 127.0.0.1:0 --data DIR extra...` as it is: no token is
     /// created first, so on a directory without one serve prints its own ([`Server::token`]).
     pub fn launch(dir: &Path, extra: &[&str]) -> Server {
+        Self::launch_on(dir, "127.0.0.1:0", extra, &[])
+    }
+
+    /// Like [`Server::launch`] on `listen`, with the environment variables `env` set.
+    pub fn launch_on(dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let stderr_path = dir.with_extension("stderr");
         let stderr = File::create(&stderr_path).expect("create stderr file");
         let mut child = authtrail()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", listen, "--data"])
             .arg(dir)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
             .spawn()
