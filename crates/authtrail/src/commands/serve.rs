@@ -179,7 +179,7 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
         for settings in &listeners {
             start_syslog(settings, &syslog_log, &parse, limits, tls.as_ref()).await?;
         }
-        match (&detect, reloader) {
+        let rules = match (&detect, reloader) {
             (Some(d), Some(reloader)) => {
                 println!(
                     "detection: {} rules{}",
@@ -189,10 +189,14 @@ pub fn run(data: &Path, args: ServeArgs<'_>) -> Result<ExitCode> {
                         .map(|p| format!(" (built-ins and {}; SIGHUP reloads)", p.display()))
                         .unwrap_or_default()
                 );
-                tokio::spawn(reload_on_hangup(d.clone(), reloader));
+                Some((d.clone(), reloader))
             }
-            _ => println!("detection: off"),
-        }
+            _ => {
+                println!("detection: off");
+                None
+            }
+        };
+        tokio::spawn(reload_on_hangup(rules, tls.clone()));
         tokio::spawn(upkeep(metrics));
         println!("ready");
         let stopping = Arc::new(tokio::sync::Notify::new());
@@ -366,22 +370,33 @@ async fn start_syslog(
     Ok(())
 }
 
-/// On each SIGHUP, loads the rule file again; a file with an error keeps the rules in force.
-async fn reload_on_hangup(detect: DetectOptions, reloader: authtrail_detect::follow::Reloader) {
+/// On each SIGHUP, loads the rule file and the TLS files again; a file with an error keeps
+/// what is in force.
+async fn reload_on_hangup(
+    rules: Option<(DetectOptions, authtrail_detect::follow::Reloader)>,
+    tls: Option<TlsSetup>,
+) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP: rules are not reloadable");
+        tracing::warn!("cannot listen for SIGHUP: rules and TLS files are not reloadable");
         return;
     };
     while hangups.recv().await.is_some() {
-        match detect.load_rules() {
-            Ok(rules) => {
-                let n = rules.len();
-                if reloader.reload(rules) {
-                    println!("detection rules reloaded: {n} rules");
+        if let Some((detect, reloader)) = &rules {
+            match detect.load_rules() {
+                Ok(rules) => {
+                    let n = rules.len();
+                    if reloader.reload(rules) {
+                        println!("detection rules reloaded: {n} rules");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("rules not reloaded, the previous ones stay in force: {e:#}")
                 }
             }
-            Err(e) => tracing::error!("rules not reloaded, the previous ones stay in force: {e:#}"),
+        }
+        if let Some(tls) = &tls {
+            crate::tls::reload(tls);
         }
     }
 }
