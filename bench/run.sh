@@ -25,6 +25,7 @@
 #   AUTHTRAIL_BENCH_STRICT=1        exit 1 when a figure misses its goal
 #   AUTHTRAIL_BENCH_SERVER_LOG      RUST_LOG of the server under test                    [warn]
 #   AUTHTRAIL_BENCH_TOKEN           bearer token for /v1/* (default: the one serve prints, if any)
+#   AUTHTRAIL_BENCH_BIN             the authtrail binary to measure (default: the one cargo built)
 #   CI                              when set, an unreachable PostgreSQL is an error, not a notice
 #   CARGO_TARGET_DIR                as usual
 set -euo pipefail

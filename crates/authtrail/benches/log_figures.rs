@@ -41,8 +41,12 @@ use common::{
     machine_busy_seconds, proc_stat, temp_dir, Report, Rng,
 };
 
-/// The server binary under test.
-const AUTHTRAIL: &str = env!("CARGO_BIN_EXE_authtrail");
+/// The server binary under test: `AUTHTRAIL_BENCH_BIN` (another build, for a before/after in
+/// one run), else the one cargo built for the bench.
+static AUTHTRAIL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::env::var("AUTHTRAIL_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_authtrail").to_string())
+});
 
 const PHASES: [&str; 6] = ["ingest", "parts", "pg", "latency", "verify", "evidence"];
 
@@ -380,7 +384,7 @@ struct Server {
 impl Server {
     fn start(data: &Path, log: &Path) -> Result<Server> {
         let stderr = std::fs::File::create(log).context("creating the server log")?;
-        let mut child = Command::new(AUTHTRAIL)
+        let mut child = Command::new(&*AUTHTRAIL)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .env(
@@ -391,7 +395,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
             .spawn()
-            .with_context(|| format!("starting {AUTHTRAIL} serve"))?;
+            .with_context(|| format!("starting {} serve", *AUTHTRAIL))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut reader = BufReader::new(stdout);
         let (mut base, mut verifier, mut token) = (None, None, None);
@@ -1244,7 +1248,7 @@ fn run() -> Result<bool> {
     let tmp = temp_dir(knobs.tmp.as_deref(), "authtrail-bench-")?;
     let tmp_path = tmp.path().to_path_buf();
     let data = tmp_path.join("data");
-    println!("log_figures: {AUTHTRAIL}");
+    println!("log_figures: {}", *AUTHTRAIL);
     println!(
         "log_figures: {} cores; phases {:?}; events {} in batches of {} with {} clients; verify size {}; data {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -1467,7 +1471,7 @@ async fn phases(knobs: &Knobs, data: &Path, tmp: &Path, report: &mut Report) -> 
         if knobs.wants("verify") {
             println!("\n== 4. authtrail verify ==");
             let (out, wall) = timed_cmd(
-                Command::new(AUTHTRAIL)
+                Command::new(&*AUTHTRAIL)
                     .args(["verify", "--format", "json", "--data"])
                     .arg(data),
             )?;
@@ -1479,7 +1483,7 @@ async fn phases(knobs: &Knobs, data: &Path, tmp: &Path, report: &mut Report) -> 
                     .is_ok_and(|s| s.success());
                 if dropped {
                     let (out, wall) = timed_cmd(
-                        Command::new(AUTHTRAIL)
+                        Command::new(&*AUTHTRAIL)
                             .args(["verify", "--format", "json", "--data"])
                             .arg(data),
                     )?;
@@ -1585,7 +1589,7 @@ fn evidence_phase(
     let seq = seq.min(size - 1);
     let bundle = tmp.join("evidence.json");
     let (_, prove_wall) = timed_cmd(
-        Command::new(AUTHTRAIL)
+        Command::new(&*AUTHTRAIL)
             .args(["prove", "--seq", &seq.to_string(), "--out"])
             .arg(&bundle)
             .arg("--data")
@@ -1640,7 +1644,7 @@ fn evidence_phase(
         Some(p99 < 1000.0),
     );
     let started = Instant::now();
-    let out = Command::new(AUTHTRAIL)
+    let out = Command::new(&*AUTHTRAIL)
         .args(["verify-evidence", "--key", key_text.trim()])
         .arg(&bundle)
         .stdin(Stdio::null())

@@ -28,8 +28,12 @@ pub struct ServeConfig {
     pub checkpoint_interval_ms: Option<u64>,
     /// Log name used when the data directory is created.
     pub origin: Option<String>,
-    /// Longest text line kept whole, in bytes; longer lines are stored cut and flagged.
+    /// Longest text line, in bytes: longer is 413 over HTTP, stored cut and flagged from syslog
+    /// and files.
     pub max_line_bytes: Option<usize>,
+    /// Longest string in an event, in bytes: longer is 413 over HTTP, stored unparsed with the
+    /// reason from syslog and files.
+    pub max_field_bytes: Option<usize>,
     /// Requests handled at once; more are answered 429.
     pub max_concurrent_requests: Option<usize>,
     /// Events per second one token may ingest on average (0: no limit).
@@ -67,6 +71,25 @@ pub struct AuthSettings {
     /// Whether `/checkpoint` and `/tile/...` are open to anyone (default true); false makes
     /// them need a `read` token.
     pub public_tlog: Option<bool>,
+    /// Tokens whose text comes from the environment, beside those of the token file.
+    #[serde(default)]
+    pub tokens: Vec<TokenSettings>,
+}
+
+/// One `[[auth.tokens]]` entry: a token whose text is in an environment variable, never in
+/// the file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// A note saying whose or what it is (in messages).
+    pub name: Option<String>,
+    /// Its scopes: `ingest`, `read`, `admin`.
+    pub scopes: Vec<String>,
+    /// Sources an `ingest` token may write as; empty means any.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The environment variable holding the whole token, `at_<id>_<secret>`.
+    pub token_env: String,
 }
 
 /// The `[detect]` table.

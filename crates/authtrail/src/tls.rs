@@ -43,6 +43,23 @@ pub fn load(
     Ok(Some(setup))
 }
 
+/// Read the TLS files again for new connections (on SIGHUP): says so on stdout, with any
+/// warning on stderr; a file with an error is logged, naming it, and the files in force stay.
+pub fn reload(setup: &TlsSetup) {
+    match setup.reload() {
+        Ok(warnings) => {
+            for warning in &warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!(
+                "tls: reloaded {} for new connections",
+                setup.settings.cert.display()
+            );
+        }
+        Err(e) => tracing::error!("tls: files not reloaded, the certificate in force stays: {e}"),
+    }
+}
+
 /// One line saying how clients are checked.
 pub fn describe(setup: &TlsSetup) -> String {
     let clients = match (setup.verifies_clients, setup.requires_clients) {

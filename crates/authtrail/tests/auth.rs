@@ -275,3 +275,108 @@ fn public_tlog_false_in_the_config_closes_the_tlog_read_path() {
         "{err}"
     );
 }
+
+/// A token's text, made as the docs say (`at_` + 16 + 64 hex digits), from `seed`.
+fn token_text(seed: u8) -> String {
+    format!("at_{}_{}", hex(seed, 8), hex(seed.wrapping_add(1), 32))
+}
+
+fn hex(seed: u8, bytes: usize) -> String {
+    (0..bytes)
+        .map(|i| format!("{:02x}", seed.wrapping_mul(31).wrapping_add(i as u8)))
+        .collect()
+}
+
+#[test]
+fn tokens_from_the_environment_authenticate_and_let_serve_start_on_any_address() {
+    let (_tmp, dir, config) = common::with_config(
+        "[[auth.tokens]]\nname = \"okta collector\"\nscopes = [\"ingest\"]\nsources = [\"okta\"]\n\
+         token_env = \"AT_TEST_OKTA_TOKEN\"\n\n[[auth.tokens]]\nscopes = [\"read\"]\n\
+         token_env = \"AT_TEST_READ_TOKEN\"\n",
+    );
+    let (okta, reader) = (token_text(1), token_text(7));
+    let config_arg = config.to_str().unwrap();
+    let serve = |env: &[(&str, &str)]| {
+        common::authtrail()
+            .args([
+                "--data",
+                dir.to_str().unwrap(),
+                "serve",
+                "--listen",
+                "0.0.0.0:0",
+            ])
+            .args(["--config", config_arg])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+
+    // A variable unset, or not a token: the start is refused naming the entry and the variable,
+    // before anything is opened.
+    for (env, needle) in [
+        (
+            vec![("AT_TEST_READ_TOKEN", reader.as_str())],
+            "[[auth.tokens]] \"okta collector\": token_env: environment variable \
+             AT_TEST_OKTA_TOKEN is not set",
+        ),
+        (
+            vec![
+                ("AT_TEST_OKTA_TOKEN", okta.as_str()),
+                ("AT_TEST_READ_TOKEN", "hunter2"),
+            ],
+            "[[auth.tokens]] #2 (token_env AT_TEST_READ_TOKEN): a token starts with \"at_\"",
+        ),
+    ] {
+        let (stdout, stderr) = expect_code(&serve(&env), 2, needle);
+        assert!(stderr.contains(needle), "{stderr}");
+        assert!(!stdout.contains("at_"), "{stdout}");
+        assert!(!dir.join("log").exists(), "refused before the log");
+    }
+
+    // Both set: serve starts on a public address without printing a token, and creates none.
+    let env = [
+        ("AT_TEST_OKTA_TOKEN", okta.as_str()),
+        ("AT_TEST_READ_TOKEN", reader.as_str()),
+    ];
+    let server = Server::launch_on(&dir, "0.0.0.0:0", &["--config", config_arg], &env);
+    assert_eq!(server.printed_token, None);
+    let url = server.url.replace("0.0.0.0", "127.0.0.1");
+    let (listed, _) = expect_code(
+        &run_in(&dir, &["token", "list", "--format", "json"]),
+        0,
+        "list",
+    );
+    assert_eq!(json_lines(&listed).len(), 0, "no token stored: {listed}");
+
+    let post = |token: &str, source: &str| {
+        bearer_client(token)
+            .post(format!("{url}/v1/events?source={source}"))
+            .body(event("env-token"))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(post(&okta, "okta").status(), 200);
+    let refused = post(&okta, "sshd");
+    assert_eq!(refused.status(), 403);
+    let v: Value = refused.json().unwrap();
+    assert_eq!(v["error"]["code"], "source_forbidden", "{v}");
+    let read = |token: &str| {
+        bearer_client(token)
+            .get(format!("{url}/v1/entries/0"))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(read(&reader), 200);
+    assert_eq!(read(&okta), 403, "an ingest token cannot read");
+    let v: Value = bearer_client(&token_text(9))
+        .get(format!("{url}/v1/entries/0"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        v["error"]["code"], "invalid_token",
+        "a token not configured: {v}"
+    );
+}

@@ -1,6 +1,8 @@
-//! `GET /metrics` end to end: events of two sources (one line unparsed, one cut to the line
-//! limit), one alert whose webhook delivery fails and waits, then the scrape's values are
-//! checked against what was sent and what the log holds (docs/METRICS.md).
+//! `GET /metrics` end to end: events of three sources (one line unparsed; over HTTP a line over
+//! the line limit refused; from a tailed file one line cut to the line limit and one event with
+//! a field over the field limit kept unparsed), one alert whose webhook delivery fails and waits,
+//! then the scrape's values are checked against what was sent and what the log holds
+//! (docs/METRICS.md); and refusals (401, 403, 429, 404) counted exactly.
 
 mod common;
 
@@ -85,6 +87,12 @@ fn sum(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
 /// The HTTP request counter.
 const HTTP: &str = "authtrail_http_requests_total";
 
+/// The HTTP request counter of `route`, `method` and `status`.
+fn requests(samples: &[Sample], route: &str, method: &str, status: &str) -> Option<f64> {
+    let labels = [("route", route), ("method", method), ("status", status)];
+    value(samples, HTTP, &labels)
+}
+
 const RULES: &str = "rules:
   - id: e2e-two-failures
     title: Two failed logons for one user
@@ -107,12 +115,26 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         .unwrap()
         .port();
     std::fs::write(tmp.path().join("rules.yaml"), RULES).unwrap();
+    // Source gamma, a followed file: a line over the 4096-byte line limit, and an sshd line
+    // whose user name is over the 1024-byte field limit.
+    let gamma = tmp.path().join("gamma.log");
+    std::fs::write(
+        &gamma,
+        format!(
+            "Dec 10 06:55:48 h sshd[3]: {}\nDec 10 06:55:49 h sshd[4]: Invalid user {} from \
+             198.51.100.4 port 4711\n",
+            "x".repeat(5000),
+            "u".repeat(1500)
+        ),
+    )
+    .unwrap();
     let config = tmp.path().join("authtrail.toml");
     std::fs::write(
         &config,
         format!(
-            "max_line_bytes = 200\n\n[detect]\nrules = \"rules.yaml\"\n\n[[alerts.webhook]]\n\
-             name = \"hook\"\nurl = \"http://127.0.0.1:{dead_port}/alerts\"\n"
+            "max_line_bytes = 4096\nmax_field_bytes = 1024\n\n[[tail]]\npath = {gamma:?}\n\
+             format = \"syslog\"\nsource = \"gamma\"\n\n[detect]\nrules = \"rules.yaml\"\n\n\
+             [[alerts.webhook]]\nname = \"hook\"\nurl = \"http://127.0.0.1:{dead_port}/alerts\"\n"
         ),
     )
     .unwrap();
@@ -129,16 +151,24 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     let answer = post("/v1/events?source=alpha", alpha.join("\n"));
     assert_eq!(answer["accepted"], 3, "{answer}");
 
-    // Source beta: an sshd line, a line no parser reads, and one over the 200-byte line limit.
-    let long = format!("Dec 10 06:55:47 h sshd[2]: {}", "x".repeat(300));
-    let beta = format!(
-        "Dec 10 06:55:46 h sshd[1]: Invalid user bob from 198.51.100.4 port 4711\n\
-         this is no log line anyone writes\n{long}\n"
-    );
-    let answer = post("/v1/raw?format=auto&source=beta", beta);
-    assert_eq!(answer["accepted"], 3, "{answer}");
-    assert_eq!(answer["unparsed"], 2, "{answer}");
-    assert_eq!(answer["truncated"], 1, "{answer}");
+    // Source beta: an sshd line and a line no parser reads; with a line over the 4096-byte line
+    // limit the whole request is refused first.
+    let beta = "Dec 10 06:55:46 h sshd[1]: Invalid user bob from 198.51.100.4 port 4711\n\
+                this is no log line anyone writes\n";
+    let long = format!("{beta}Dec 10 06:55:47 h sshd[2]: {}\n", "x".repeat(5000));
+    let refused = http
+        .post(format!("{}/v1/raw?format=auto&source=beta", server.url))
+        .body(long)
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 413);
+    let v: Value = refused.json().unwrap();
+    assert_eq!(v["error"]["code"], "line_too_long", "{v}");
+    assert_eq!(v["error"]["details"]["line"], 3, "{v}");
+    let answer = post("/v1/raw?format=auto&source=beta", beta.to_string());
+    assert_eq!(answer["accepted"], 2, "{answer}");
+    assert_eq!(answer["unparsed"], 1, "{answer}");
+    assert_eq!(answer["truncated"], 0, "{answer}");
     let sshd_parser = answer["by_parser"]
         .as_object()
         .unwrap()
@@ -181,7 +211,8 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
             "authtrail_alert_deliveries_total",
             &[("output", "hook"), ("outcome", "failed")],
         );
-        if alerted == Some(1.0) && queued == Some(1.0) && failed >= Some(1.0) {
+        let tailed = sum(&samples, "authtrail_events_total", &[("source", "gamma")]);
+        if alerted == Some(1.0) && queued == Some(1.0) && failed >= Some(1.0) && tailed == 2.0 {
             break (text, samples);
         }
         assert!(
@@ -206,19 +237,24 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
         "{text}"
     );
     assert_eq!(events("beta", "none", "unparsed"), Some(1.0), "{text}");
-    assert_eq!(events("beta", "none", "truncated"), Some(1.0), "{text}");
-    assert_eq!(sum(&samples, "authtrail_events_total", &[]), 6.0, "{text}");
+    assert_eq!(events("gamma", "none", "truncated"), Some(1.0), "{text}");
+    assert_eq!(
+        events("gamma", &sshd_parser, "field_too_long"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(sum(&samples, "authtrail_events_total", &[]), 7.0, "{text}");
 
-    // The log holds the six events and the alerts counted (no other rule fired on so few).
+    // The log holds the seven events and the alerts counted (no other rule fired on so few).
     assert_eq!(sum(&samples, "authtrail_alerts_total", &[]), 1.0, "{text}");
-    let size = 7.0;
+    let size = 8.0;
     let health: Value = http
         .get(format!("{}/healthz", server.url))
         .send()
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(health["size"], 7, "{health}");
+    assert_eq!(health["size"], 8, "{health}");
     assert_eq!(
         value(&samples, "authtrail_log_tree_size_entries", &[]),
         Some(size),
@@ -259,15 +295,10 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     assert!(text.contains("# HELP authtrail_events_total "), "{text}");
 
     // Requests by route pattern, method and status.
-    let requests = |r, m, s| {
-        value(
-            &samples,
-            HTTP,
-            &[("route", r), ("method", m), ("status", s)],
-        )
-    };
+    let requests = |r, m, s| requests(&samples, r, m, s);
     assert_eq!(requests("/v1/events", "POST", "200"), Some(1.0), "{text}");
     assert_eq!(requests("/v1/raw", "POST", "200"), Some(1.0), "{text}");
+    assert_eq!(requests("/v1/raw", "POST", "413"), Some(1.0), "{text}");
     // The scrapes count too (each after its answer is made, so the next one shows it).
     let again = http
         .get(format!("{}/metrics", server.url))
@@ -279,4 +310,144 @@ fn metrics_count_what_was_ingested_alerted_and_queued() {
     let scraped = value(&parse_exposition(&again), HTTP, &scrapes);
     assert!(scraped >= Some(1.0), "{again}");
     server.kill();
+}
+
+/// Open a POST to `/v1/events` whose chunked body is left unfinished, so the request stays in
+/// progress (and holds a request slot) until the returned stream finishes it.
+fn hold_a_request(url: &str, token: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let addr = url.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    let first = event(&unique_marker("held")) + "\n";
+    let head = format!(
+        "POST /v1/events?source=held HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{first}\r\n",
+        first.len()
+    );
+    tcp.write_all(head.as_bytes()).expect("write");
+    tcp
+}
+
+#[test]
+fn refusals_are_counted_by_reason_and_limit() {
+    let (_tmp, dir, config) = common::with_config(
+        "max_concurrent_requests = 1\ningest_events_per_second = 1\ningest_burst_events = 5\n",
+    );
+    let server = Server::start_with(&dir, &["--config", config.to_str().unwrap()]);
+    let reader = common::bearer_client(&common::create_token(&dir, &["--scope", "read"]));
+    let okta = common::bearer_client(&common::create_token(
+        &dir,
+        &["--scope", "ingest", "--source", "okta"],
+    ));
+    let anonymous = reqwest::blocking::Client::new();
+    let unknown = common::bearer_client(
+        "at_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    let url = |path: &str| format!("{}{path}", server.url);
+    let status = |r: reqwest::blocking::RequestBuilder| r.send().unwrap().status().as_u16();
+    // An OTLP/JSON request of five log records.
+    let otlp = |client: &reqwest::blocking::Client, source: &str| {
+        let record = r#"{"body":{"stringValue":"x"}}"#;
+        let records = [record; 5].join(",");
+        client
+            .post(url(&format!("/v1/logs?source={source}")))
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{records}]}}]}}]}}"#
+            ))
+    };
+
+    // 401: twice without a token, three times with one no one made (and once with a header
+    // that is not a bearer token, the same reason).
+    for _ in 0..2 {
+        assert_eq!(status(anonymous.get(url("/v1/alerts"))), 401);
+    }
+    for _ in 0..3 {
+        assert_eq!(status(unknown.get(url("/v1/alerts"))), 401);
+    }
+    let basic = anonymous
+        .get(url("/v1/alerts"))
+        .header("authorization", "Basic eDp5");
+    assert_eq!(status(basic), 401);
+    // 403: a read token ingesting; the okta token writing as sshd, by the API and by OTLP.
+    assert_eq!(status(reader.post(url("/v1/events")).body(event("r"))), 403);
+    let sshd = okta.post(url("/v1/events?source=sshd")).body(event("s"));
+    assert_eq!(status(sshd), 403);
+    assert_eq!(status(otlp(&okta, "sshd")), 403);
+    // 429 past the rate: the bucket holds 5 events, refilled at 1 a second; the next batches
+    // of 5, by the API and by OTLP, each need 5 s of refill.
+    let five = (0..5)
+        .map(|i| event(&format!("o{i}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let post_five = || okta.post(url("/v1/events?source=okta")).body(five.clone());
+    assert_eq!(status(post_five()), 200);
+    assert_eq!(status(post_five()), 429);
+    assert_eq!(status(otlp(&okta, "okta")), 429);
+    // 429 past the concurrency limit: one request held, the next refused at once.
+    let mut held = hold_a_request(&server.url, &server.token);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status(anonymous.get(url("/healthz"))) != 429 {
+        assert!(
+            Instant::now() < deadline,
+            "the held request never took its slot"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    {
+        use std::io::{Read, Write};
+        held.write_all(b"0\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        held.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    // A path no route serves.
+    assert_eq!(status(anonymous.get(url("/no/such/path"))), 404);
+
+    let text = server
+        .client()
+        .get(url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let samples = parse_exposition(&text);
+    let refused = |reason| {
+        value(
+            &samples,
+            "authtrail_auth_refused_total",
+            &[("reason", reason)],
+        )
+    };
+    assert_eq!(refused("unauthenticated"), Some(2.0), "{text}");
+    assert_eq!(refused("invalid_token"), Some(4.0), "{text}");
+    assert_eq!(refused("insufficient_scope"), Some(1.0), "{text}");
+    assert_eq!(refused("source_forbidden"), Some(2.0), "{text}");
+    assert_eq!(
+        sum(&samples, "authtrail_auth_refused_total", &[]),
+        9.0,
+        "{text}"
+    );
+    let limited = |limit| value(&samples, "authtrail_limited_total", &[("limit", limit)]);
+    assert_eq!(limited("rate"), Some(2.0), "{text}");
+    // The polls that met the held request, at least one.
+    let concurrency = limited("concurrency").unwrap_or(0.0);
+    assert!(concurrency >= 1.0, "{text}");
+    assert_eq!(
+        sum(&samples, "authtrail_limited_total", &[]),
+        2.0 + concurrency
+    );
+    // The request counter has every answer, refusals and the unmatched path included.
+    let requests = |r, m, s| requests(&samples, r, m, s);
+    assert_eq!(requests("/v1/alerts", "GET", "401"), Some(6.0), "{text}");
+    assert_eq!(requests("/v1/events", "POST", "403"), Some(2.0), "{text}");
+    assert_eq!(requests("/v1/logs", "POST", "403"), Some(1.0), "{text}");
+    assert_eq!(requests("/v1/events", "POST", "429"), Some(1.0), "{text}");
+    assert_eq!(requests("/v1/logs", "POST", "429"), Some(1.0), "{text}");
+    assert_eq!(
+        requests("/healthz", "GET", "429"),
+        Some(concurrency),
+        "{text}"
+    );
+    assert_eq!(requests("unmatched", "GET", "404"), Some(1.0), "{text}");
 }

@@ -1,6 +1,7 @@
 //! `authtrail serve` over TLS (docs/TLS.md), end to end with a CA made at test time: HTTPS
 //! ingest, no HTTP answer on the TLS port, client certificates mapped to sources, syslog over
-//! TLS (RFC 5425), and certificate files that refuse the start.
+//! TLS (RFC 5425), certificate files that refuse the start, and a renewed certificate taken on
+//! SIGHUP (a bad one ignored).
 
 mod common;
 
@@ -307,6 +308,19 @@ fn client_certificates_are_required_and_mapped_to_sources() {
         .send()
         .unwrap();
     assert_eq!(resp.status(), 403, "/v1/logs");
+    // Each refusal counted by its reason (docs/METRICS.md).
+    let metrics = admin
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for line in [
+        "authtrail_auth_refused_total{reason=\"source_not_allowed\"} 4",
+        "authtrail_auth_refused_total{reason=\"unauthenticated\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}:\n{metrics}");
+    }
 }
 
 /// A rustls client trusting `ca` and presenting `leaf`, connected to `addr`.
@@ -531,4 +545,95 @@ fn an_expired_certificate_is_a_warning() {
         err.contains("warning:") && err.contains(&cert_path) && err.contains("expired"),
         "{err}"
     );
+}
+
+/// The certificate the server at `addr` presents to a new connection (no client certificate).
+fn served_certificate(ca: &CertificateDer<'static>, addr: &str) -> CertificateDer<'static> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).unwrap();
+    }
+    conn.peer_certificates().unwrap()[0].clone().into_owned()
+}
+
+#[test]
+fn sighup_reloads_the_certificate_for_new_connections_and_a_bad_file_keeps_the_one_in_force() {
+    let pki = Pki::new();
+    let (_tmp, dir) = fresh_data();
+    let config = pki.dir.join("authtrail.toml");
+    std::fs::write(
+        &config,
+        "[tls]\ncert = \"server.pem\"\nkey = \"server.key\"\n",
+    )
+    .unwrap();
+    let mut server = Server::start_with(&dir, &["--config", config.to_str().unwrap()]);
+    let addr = server.url.trim_start_matches("https://").to_string();
+    let hup = |server: &Server| {
+        let pid = server.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success());
+    };
+    let wait_line = |server: &mut Server, prefix: &str| loop {
+        let line = server.next_line();
+        if line.starts_with(prefix) {
+            return line;
+        }
+    };
+
+    // A renewed certificate (another key, another name) replaces the files; SIGHUP.
+    let renewed = pki
+        .ca
+        .leaf("authtrail-renewed", &["localhost", "127.0.0.1"], true);
+    assert_ne!(served_certificate(&pki.ca.der, &addr), renewed.cert_der);
+    let kept_open = pki.client(None, Some(&server.token));
+    let before = post_event(&kept_open, &server.url, "http", &unique_marker("before")).unwrap();
+    assert_eq!(before.status(), 200);
+    std::fs::write(pki.dir.join("server.pem"), &renewed.cert_pem).unwrap();
+    std::fs::write(pki.dir.join("server.key"), &renewed.key_pem).unwrap();
+    hup(&server);
+    let line = wait_line(&mut server, "tls: reloaded");
+    assert!(line.contains("server.pem"), "{line}");
+    assert_eq!(served_certificate(&pki.ca.der, &addr), renewed.cert_der);
+    // HTTPS works on new connections and on the one opened before.
+    let after = post_event(&kept_open, &server.url, "http", &unique_marker("after")).unwrap();
+    assert_eq!(after.status(), 200);
+    let fresh = pki.client(None, Some(&server.token));
+    let fresh = post_event(&fresh, &server.url, "http", &unique_marker("fresh")).unwrap();
+    assert_eq!(fresh.status(), 200);
+
+    // A bad file: logged naming it, and the renewed certificate stays in force.
+    std::fs::write(pki.dir.join("server.pem"), "not a certificate\n").unwrap();
+    hup(&server);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.stderr().contains("files not reloaded") {
+        assert!(
+            Instant::now() < deadline,
+            "no error logged: {}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stderr = server.stderr();
+    assert!(stderr.contains(&pki.path("server.pem")), "{stderr}");
+    assert_eq!(served_certificate(&pki.ca.der, &addr), renewed.cert_der);
+    // The server is still up (SIGHUP never stops it).
+    let health = pki
+        .client(None, None)
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(health.status(), 200);
 }

@@ -24,6 +24,30 @@ pub enum IngestError {
         /// The limit.
         limit: usize,
     },
+    /// A text line is longer than the line limit (from a caller that is answered; other
+    /// sources store the line cut and flagged).
+    #[error("line {line} is {size} bytes, over the {limit}-byte line limit (max_line_bytes)")]
+    LineTooLong {
+        /// 1-based line.
+        line: usize,
+        /// Its length.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A string in the event made of one record is longer than the field limit (from a caller
+    /// that is answered; other sources store the record as unparsed with the reason).
+    #[error("the event at line {line} has field {field} of {size} bytes, over the {limit}-byte field limit (max_field_bytes)")]
+    FieldTooLong {
+        /// 1-based line where the record starts.
+        line: usize,
+        /// The field's path in the event (`user.name`, `unmapped.note`).
+        field: String,
+        /// Its length.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The batch holds more records than allowed.
     #[error("batch holds more than {limit} events")]
     TooManyEvents {

@@ -9,8 +9,11 @@ pub struct Limits {
     pub max_event_bytes: usize,
     /// Most records in one batch.
     pub max_events_per_batch: usize,
-    /// Longest text line kept whole; longer ones are stored cut to this and flagged.
+    /// Longest text line: a longer one rejects the batch of a caller that can be answered
+    /// (HTTP), and is stored cut to this and flagged from one that cannot (syslog, files).
     pub max_line_bytes: usize,
+    /// Longest string in an event (a value or a key, typed field or not): past it, as for lines.
+    pub max_field_bytes: usize,
 }
 
 impl Default for Limits {
@@ -24,6 +27,9 @@ impl Default for Limits {
             max_events_per_batch: 100_000,
             // Syslog's own limits are 1-8 KiB; 64 KiB leaves room for long access-log lines.
             max_line_bytes: 64 * 1024,
+            // A user name, host name or user agent this long is a mistake or an attack; 16 KiB
+            // still holds the longest real values (JWTs in headers, long SAML subjects).
+            max_field_bytes: 16 * 1024,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use authtrail_model::field_size::LongField;
 use authtrail_model::Event;
 use authtrail_store::PreparedEntry;
 use serde_json::Value;
@@ -127,6 +128,9 @@ pub struct Normalizer {
     otlp_encoding: Option<Encoding>,
     /// Hand each entry's index keys over with it (see `PreparedEntry::with_index_keys_of`).
     index_keys: bool,
+    /// Reject the batch for a line or a field over its limit, rather than keep the record cut
+    /// or unparsed (see [`Normalizer::refusing_oversized`]).
+    refuse_oversized: bool,
 }
 
 /// One record normalized: the event, the parser that made it, and why it is unparsed if it is.
@@ -148,7 +152,18 @@ impl Normalizer {
             ctx: ParseContext::new(config, 0),
             otlp_encoding: None,
             index_keys: true,
+            refuse_oversized: false,
         }
+    }
+
+    /// Reject the whole batch when a line is over `max_line_bytes` or a string of an event over
+    /// `max_field_bytes` ([`IngestError::LineTooLong`], [`IngestError::FieldTooLong`]): for
+    /// callers that can be answered (HTTP). Without it, for sources that cannot (syslog, files),
+    /// such a line is stored cut and flagged, and such an event is stored unparsed with the
+    /// reason.
+    pub fn refusing_oversized(mut self) -> Self {
+        self.refuse_oversized = true;
+        self
     }
 
     /// Prepare entries without their index keys, for a log kept without a search index.
@@ -303,6 +318,13 @@ impl Normalizer {
         limits: &Limits,
     ) -> Result<PreparedBatch, IngestError> {
         for record in &records {
+            if self.refuse_oversized && record.is_truncated() {
+                return Err(IngestError::LineTooLong {
+                    line: record.line,
+                    size: record.original_len,
+                    limit: limits.max_line_bytes,
+                });
+            }
             if record.raw.len() > limits.max_event_bytes {
                 return Err(IngestError::EventTooLarge {
                     line: record.line,
@@ -319,11 +341,31 @@ impl Normalizer {
         // hashing each event does not, so large batches spread it over the cores.
         let mut work = Vec::with_capacity(records.len());
         for (record, salt) in records.into_iter().zip(salts) {
-            let normalized = self.normalize(&record);
+            let mut normalized = self.normalize(&record);
             let mut outcome = Outcome::Accepted;
+            if let Some(long) = long_field(&record, &normalized, limits.max_field_bytes) {
+                if self.refuse_oversized {
+                    return Err(IngestError::FieldTooLong {
+                        line: record.line,
+                        field: long.field,
+                        size: long.bytes,
+                        limit: limits.max_field_bytes,
+                    });
+                }
+                let reason = format!(
+                    "field {} is {} bytes, over the {}-byte field limit",
+                    long.field, long.bytes, limits.max_field_bytes
+                );
+                let format = normalized.parser.map_or(self.format.name(), Parser::name);
+                normalized.event = Event::unparsed(&reason, format, self.ctx.received_ms);
+                normalized.unparsed_reason = Some(reason);
+                outcome = Outcome::FieldTooLong;
+            }
             if let Some(reason) = &normalized.unparsed_reason {
                 summary.note_unparsed(record.line, reason);
-                outcome = Outcome::Unparsed;
+                if outcome == Outcome::Accepted {
+                    outcome = Outcome::Unparsed;
+                }
             }
             if record.is_truncated() {
                 summary.truncated += 1;
@@ -406,6 +448,28 @@ impl Normalizer {
     fn parse_text(&mut self, text: &str) -> (Option<Parser>, ParseResult) {
         parse_as(self.format, text, &mut self.ctx)
     }
+}
+
+/// How many times longer than its record an event's string may be: a parser escapes each
+/// invalid UTF-8 byte as `\xNN` (4 bytes), JSON escapes a control character as `\u00NN` (6).
+const FIELD_GROWTH: usize = 6;
+
+/// Room for what parsers write into a field of their own (captions, fixed phrases), in bytes.
+const FIELD_OWN_TEXT: usize = 1024;
+
+/// The first string of a parsed record's event over `limit` bytes. An unparsed event holds no
+/// field of the input; a record too short to make a string that long is not looked at, which
+/// spares the look for nearly every authentication event.
+fn long_field(record: &Record<'_>, normalized: &Normalized, limit: usize) -> Option<LongField> {
+    let most = record
+        .raw
+        .len()
+        .saturating_mul(FIELD_GROWTH)
+        .saturating_add(FIELD_OWN_TEXT);
+    if normalized.unparsed_reason.is_some() || most <= limit {
+        return None;
+    }
+    normalized.event.long_field(limit)
 }
 
 /// Parse a text record as `format`, detecting the format first when it is `auto`.
@@ -611,6 +675,71 @@ mod tests {
         for name in ["authelia", "authentik"] {
             assert_eq!(InputFormat::parse(name).map(|f| f.name()).ok(), Some(name));
         }
+    }
+
+    #[test]
+    fn oversized_lines_and_fields_reject_a_refusing_batch_and_are_kept_otherwise() {
+        let limits = Limits {
+            max_line_bytes: 200,
+            max_field_bytes: 100,
+            ..Limits::default()
+        };
+        let long_name = GOOD.replace("alice", &"a".repeat(101));
+        let sshd = "Dec 10 06:55:46 h sshd[1]: Invalid user bob from 192.0.2.1 port 22";
+        let long_line = format!("Dec 10 06:55:46 h sshd[2]: {}", "x".repeat(300));
+
+        // A source that cannot be answered keeps both, counted.
+        let kept = prepare_batch(long_name.as_bytes(), InputFormat::Json, "t", 0, &limits).unwrap();
+        assert_eq!(kept.entries[0].raw(), long_name.as_bytes(), "raw kept");
+        assert_eq!(kept.summary.unparsed, 1);
+        assert_eq!(kept.summary.by_class["Unparsed"], 1);
+        assert_eq!(kept.summary.by_outcome[&("ocsf", Outcome::FieldTooLong)], 1);
+        assert_eq!(
+            kept.summary.unparsed_reasons,
+            vec![(
+                1,
+                "field user.name is 101 bytes, over the 100-byte field limit".to_string()
+            )]
+        );
+        let body = format!("{sshd}\n{long_line}\n");
+        let kept = prepare_batch(body.as_bytes(), InputFormat::Syslog, "t", 0, &limits).unwrap();
+        assert_eq!((kept.summary.events, kept.summary.truncated), (2, 1));
+        assert_eq!(kept.summary.by_outcome[&("none", Outcome::Truncated)], 1);
+
+        // A caller that is answered gets the batch refused, naming the line and the field.
+        let refusing = |body: String, format| {
+            Normalizer::new(format, Arc::new(ParseConfig::default()))
+                .refusing_oversized()
+                .prepare(body.as_bytes(), "t", 0, &limits)
+                .err()
+        };
+        match refusing(format!("{GOOD}\n{long_name}\n"), InputFormat::Json) {
+            Some(IngestError::FieldTooLong {
+                line: 2,
+                field,
+                size: 101,
+                limit: 100,
+            }) if field == "user.name" => {}
+            other => panic!("{other:?}"),
+        }
+        match refusing(body, InputFormat::Syslog) {
+            Some(IngestError::LineTooLong {
+                line: 2,
+                size,
+                limit: 200,
+            }) if size == long_line.len() => {}
+            other => panic!("{other:?}"),
+        }
+        // At the limits, both pass.
+        let at_limit = GOOD.replace("alice", &"a".repeat(100));
+        assert_eq!(
+            refusing(at_limit, InputFormat::Json).map(|e| e.to_string()),
+            None
+        );
+        assert_eq!(
+            refusing("x".repeat(200), InputFormat::Syslog).map(|e| e.to_string()),
+            None
+        );
     }
 
     #[test]

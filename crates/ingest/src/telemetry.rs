@@ -18,6 +18,8 @@ pub enum Outcome {
     Unparsed,
     /// Longer than the line limit: stored cut, as an unparsed event.
     Truncated,
+    /// A string of its event is longer than the field limit: stored as an unparsed event.
+    FieldTooLong,
 }
 
 impl Outcome {
@@ -27,6 +29,7 @@ impl Outcome {
             Outcome::Accepted => "accepted",
             Outcome::Unparsed => "unparsed",
             Outcome::Truncated => "truncated",
+            Outcome::FieldTooLong => "field_too_long",
         }
     }
 }
@@ -37,7 +40,7 @@ pub fn describe() {
         EVENTS,
         Unit::Count,
         "Events appended to the log, by source, parser (\"none\" when no parser took the record) \
-         and outcome (accepted, unparsed, truncated)"
+         and outcome (accepted, unparsed, truncated, field_too_long)"
     );
 }
 

@@ -12,6 +12,7 @@ mod deserialize;
 pub mod ecs;
 pub mod error;
 pub mod event;
+pub mod field_size;
 pub mod objects;
 pub mod schema;
 pub mod validate;

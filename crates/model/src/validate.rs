@@ -31,9 +31,6 @@ const API_ACTIVITY_CLASS_UID: u32 = 6003;
 /// Classes on which OCSF requires `user`.
 const USER_REQUIRED: [u32; 3] = [3001, AUTHENTICATION_CLASS_UID, 3003];
 
-/// Longest value allowed in a typed string field, in bytes.
-pub const MAX_FIELD_LEN: usize = 16 * 1024;
-
 /// Earliest accepted event time (1970-01-01) and latest (9999-12-31), in epoch milliseconds.
 const TIME_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
 
@@ -109,7 +106,6 @@ impl Event {
                 })?;
             }
         }
-        self.check_lengths()?;
 
         self.class_name.get_or_insert_with(|| class.name.into());
         self.category_uid = Some(class.category_uid);
@@ -174,59 +170,6 @@ impl Event {
                 }
             }
         }
-    }
-
-    fn check_lengths(&self) -> Result<(), ModelError> {
-        let fields: [(&str, Option<&str>); 10] = [
-            ("status_detail", self.status_detail.as_deref()),
-            ("status_code", self.status_code.as_deref()),
-            ("message", self.message.as_deref()),
-            (
-                "user.name",
-                self.user.as_ref().and_then(|u| u.name.as_deref()),
-            ),
-            (
-                "user.uid",
-                self.user.as_ref().and_then(|u| u.uid.as_deref()),
-            ),
-            (
-                "session.uid",
-                self.session.as_ref().and_then(|s| s.uid.as_deref()),
-            ),
-            (
-                "src_endpoint.hostname",
-                self.src_endpoint
-                    .as_ref()
-                    .and_then(|e| e.hostname.as_deref()),
-            ),
-            (
-                "dst_endpoint.hostname",
-                self.dst_endpoint
-                    .as_ref()
-                    .and_then(|e| e.hostname.as_deref()),
-            ),
-            (
-                "service.name",
-                self.service.as_ref().and_then(|s| s.name.as_deref()),
-            ),
-            (
-                "http_request.user_agent",
-                self.http_request
-                    .as_ref()
-                    .and_then(|h| h.user_agent.as_deref()),
-            ),
-        ];
-        for (field, value) in fields {
-            if let Some(v) = value {
-                if v.len() > MAX_FIELD_LEN {
-                    return Err(ModelError::invalid(
-                        field,
-                        format!("{} bytes, over the {MAX_FIELD_LEN}-byte limit", v.len()),
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 }
 

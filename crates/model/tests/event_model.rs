@@ -106,7 +106,6 @@ fn invalid_values_are_named_with_their_field() {
             json!({"ip": "not-an-ip"}),
             "src_endpoint.ip",
         ),
-        ("user", json!({"name": "x".repeat(20_000)}), "user.name"),
         ("time", json!(-5), "time"),
     ];
     for (key, value, field) in cases {

@@ -53,6 +53,7 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, message = %self.message, "request failed");
         }
+        crate::telemetry::count_refusal(self.status, self.code);
         let body =
             json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
         let mut response = (self.status, Json(body)).into_response();
@@ -72,6 +73,19 @@ impl From<IngestError> for ApiError {
             IngestError::EventTooLarge { line, size, limit } => ApiError {
                 details: json!({"line": line, "size": size, "limit": limit}),
                 ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "event_too_large", message)
+            },
+            IngestError::LineTooLong { line, size, limit } => ApiError {
+                details: json!({"line": line, "size": size, "limit": limit}),
+                ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "line_too_long", message)
+            },
+            IngestError::FieldTooLong {
+                line,
+                ref field,
+                size,
+                limit,
+            } => ApiError {
+                details: json!({"line": line, "field": field, "size": size, "limit": limit}),
+                ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "field_too_long", message)
             },
             IngestError::TooManyEvents { limit } => ApiError {
                 details: json!({"limit": limit}),

@@ -49,7 +49,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/evidence/{seq}", get(routes::evidence::evidence))
         .route("/", get(ui::index))
         .route("/ui/{*path}", get(ui::asset))
-        .route_layer(axum::middleware::from_fn(telemetry::track_http))
         .fallback(routes::not_found)
         // Limits inside, authorization outside: a refused token never takes a request slot.
         .layer(from_fn_with_state(
@@ -60,5 +59,7 @@ pub fn router(state: AppState) -> Router {
             state.access.clone(),
             auth::middleware::authorize,
         ))
+        // Outermost, so every answer is counted: refusals (401, 403, 429) and 404s too.
+        .layer(axum::middleware::from_fn(telemetry::track_http))
         .with_state(state)
 }

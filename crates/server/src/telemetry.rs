@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{counter, describe_counter, describe_histogram, histogram, Unit};
@@ -20,6 +20,10 @@ use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, Promet
 pub const HTTP_REQUESTS: &str = "authtrail_http_requests_total";
 /// Histogram: time to answer an HTTP request, by `route`, seconds.
 pub const HTTP_SECONDS: &str = "authtrail_http_request_duration_seconds";
+/// Counter: requests refused a caller (401, 403), by `reason` (the error code).
+pub const AUTH_REFUSED: &str = "authtrail_auth_refused_total";
+/// Counter: requests refused past a request limit (429), by `limit` (`concurrency`, `rate`).
+pub const LIMITED: &str = "authtrail_limited_total";
 
 /// Bucket bounds of [`HTTP_SECONDS`]: from a cached tile to a large batch's fsync.
 const HTTP_BUCKETS: &[f64] = &[
@@ -123,10 +127,40 @@ fn describe() {
         Unit::Seconds,
         "Time to answer an HTTP request, by route"
     );
+    describe_counter!(
+        AUTH_REFUSED,
+        Unit::Count,
+        "Requests answered 401 or 403, by reason (unauthenticated, invalid_token, \
+         insufficient_scope, source_forbidden, source_not_allowed)"
+    );
+    describe_counter!(
+        LIMITED,
+        Unit::Count,
+        "Requests answered 429, by the limit reached (concurrency, rate)"
+    );
 }
 
-/// Middleware: counts each request to a route by its pattern (never its path: seqs and tile
-/// names would make a series each), method and status, and times it.
+/// Counts an answer that refuses its caller: a 401 or 403 by `code` (the error's code), a 429
+/// by the limit its code names. Other answers are not counted here.
+pub fn count_refusal(status: StatusCode, code: &'static str) {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            counter!(AUTH_REFUSED, "reason" => code).increment(1);
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            let limit = match code {
+                crate::limits::RATE_LIMITED => "rate",
+                _ => "concurrency",
+            };
+            counter!(LIMITED, "limit" => limit).increment(1);
+        }
+        _ => {}
+    }
+}
+
+/// Middleware around everything else: counts every request by its route's pattern (never its
+/// path: seqs and tile names would make a series each; `unmatched` when no route serves it),
+/// method and status, refusals included, and times it.
 pub async fn track_http(request: Request, next: Next) -> Response {
     let route = request
         .extensions()

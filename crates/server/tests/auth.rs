@@ -149,6 +149,10 @@ fn every_route(public_tlog: bool) -> Vec<Call> {
     ]
 }
 
+/// A well-formed token that is in no token file.
+const UNKNOWN_TOKEN: &str =
+    "at_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000";
+
 /// Whether a token with `scopes` may make `call`.
 fn allowed(call: &Call, scopes: &[Scope]) -> bool {
     call.needs
@@ -188,6 +192,19 @@ async fn check_matrix(public_tlog: bool) {
             assert!(
                 message.contains(&format!("needs a token with scope {scope}")),
                 "{what}: {message}"
+            );
+            // A token no one made: 401 in the same shape on every route, `/v1/logs` too.
+            let (status, challenge, v) = api.send(&call, Some(UNKNOWN_TOKEN)).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{what} unknown token: {v}"
+            );
+            assert_eq!(v["error"]["code"], "invalid_token", "{what}: {v}");
+            assert_eq!(
+                challenge.as_deref(),
+                Some("Bearer realm=\"authtrail\", error=\"invalid_token\""),
+                "{what}"
             );
         } else {
             assert!(

@@ -1,9 +1,7 @@
-//! Every input and request limit answered over HTTP: 413 for a body, a batch or an event over
-//! its limit on each ingest route (the body limit of `/v1/events` and the event limit are in
-//! `http_api.rs`, a line over its limit, stored cut and counted, in `raw_lines_are_parsed_kept_
-//! and_counted` there), a field over its limit kept as unparsed with the reason, 429 with
-//! `Retry-After` past the concurrent-request limit and past a token's ingest rate; nothing
-//! written by a refused batch.
+//! Every input and request limit answered over HTTP: 413 for a body, a batch, an event, a line
+//! or a field over its limit on each ingest route (in the route's error shape, naming the line,
+//! the field and the limit), 429 with `Retry-After` past the concurrent-request limit and past a
+//! token's ingest rate; nothing written by a refused batch.
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -103,6 +101,7 @@ async fn each_ingest_route_answers_413_past_the_body_and_batch_limits() {
         max_event_bytes: 2048,
         max_events_per_batch: 3,
         max_line_bytes: 1024,
+        ..Limits::default()
     };
     let s = common::start(limits, ORIGIN).await;
     let big = || "x".repeat(5000);
@@ -155,42 +154,188 @@ async fn each_ingest_route_answers_413_past_the_body_and_batch_limits() {
     assert_eq!(s.log.size(), 9);
 }
 
+/// An OTLP/JSON request with two log records, the second a login (authtrail's event
+/// vocabulary) of user `name`.
+fn otlp_login(name: &str) -> String {
+    let login = format!(
+        r#"{{"timeUnixNano":"1764230400000000000","eventName":"authtrail.login","attributes":[{{"key":"user.name","value":{{"stringValue":"{name}"}}}},{{"key":"authtrail.outcome","value":{{"stringValue":"success"}}}}]}}"#
+    );
+    format!(
+        r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{{"body":{{"stringValue":"ok"}}}},{login}]}}]}}]}}"#
+    )
+}
+
+/// One request refused past a size limit: the status, the error code (OTLP's is `8`,
+/// RESOURCE_EXHAUSTED), and the line, limit and field named in the details (the API's shape)
+/// or the message (OTLP's).
+struct Refusal<'a> {
+    path: &'a str,
+    body: String,
+    code: &'a str,
+    line: usize,
+    limit: usize,
+    field: Option<&'a str>,
+}
+
+async fn assert_refused(s: &TestServer, r: Refusal<'_>) {
+    let Refusal {
+        path,
+        body,
+        code,
+        line,
+        limit,
+        field,
+    } = r;
+    let a = post(s, path, None, body).await;
+    assert_eq!(
+        a.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{path}: {}",
+        a.body
+    );
+    let message = a.message();
+    assert!(
+        message.contains(&format!("{limit}-byte")),
+        "{path}: {message}"
+    );
+    assert!(
+        message.contains(&format!("line {line}")),
+        "{path}: {message}"
+    );
+    if let Some(field) = field {
+        assert!(
+            message.contains(&format!("field {field} ")),
+            "{path}: {message}"
+        );
+    }
+    if path.starts_with("/v1/logs") {
+        assert_eq!(a.code(), "8", "{path}: RESOURCE_EXHAUSTED");
+        return;
+    }
+    assert_eq!(a.code(), code, "{path}: {}", a.body);
+    let details = &a.body["error"]["details"];
+    assert_eq!(details["line"], line, "{path}: {details}");
+    assert_eq!(details["limit"], limit, "{path}: {details}");
+    if let Some(field) = field {
+        assert_eq!(details["field"], field, "{path}: {details}");
+    }
+}
+
+/// An OCSF event (line `n` of its batch) whose user name is `name`.
+fn event_named(name: &str) -> String {
+    event(0).replace(r#""name":"alice""#, &format!(r#""name":"{name}""#))
+}
+
+/// An sshd line naming user `name`.
+fn sshd_line(name: &str) -> String {
+    format!("Dec 10 06:55:46 h sshd[7]: Invalid user {name} from 192.0.2.1 port 22\n")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_raw_record_over_the_event_limit_is_413_naming_its_line() {
+async fn each_ingest_route_answers_413_past_the_event_line_and_field_limits_writing_nothing() {
     let limits = Limits {
-        max_body_bytes: 16 * 1024,
-        max_event_bytes: 2048,
+        max_body_bytes: 64 * 1024,
+        max_event_bytes: 8192,
         max_events_per_batch: 100,
-        max_line_bytes: 8192,
+        max_line_bytes: 4096,
+        max_field_bytes: 1024,
     };
     let s = common::start(limits, ORIGIN).await;
-    let body = format!("{}{}\n", lines(1), "y".repeat(3000));
-    let a = post(&s, "/v1/raw", None, body).await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.body);
-    assert_eq!(a.code(), "event_too_large");
-    assert_eq!(a.body["error"]["details"]["line"], 2);
-    assert_eq!(a.body["error"]["details"]["limit"], 2048);
-    assert_eq!(s.log.size(), 0);
+    let first = event(1) + "\n";
+    let field = "u".repeat(1025);
+    let cases = [
+        // One event (record) over 8192 bytes.
+        Refusal {
+            path: "/v1/events",
+            body: format!("{first}{{\"pad\":\"{}\"}}\n", "p".repeat(9000)),
+            code: "event_too_large",
+            line: 2,
+            limit: 8192,
+            field: None,
+        },
+        Refusal {
+            path: "/v1/logs",
+            body: otlp_login(&"p".repeat(9000)),
+            code: "event_too_large",
+            line: 2,
+            limit: 8192,
+            field: None,
+        },
+        // One text line over 4096 bytes (JSON records are bounded by the event limit).
+        Refusal {
+            path: "/v1/raw",
+            body: format!("{}{}", lines(2), sshd_line(&"l".repeat(5000))),
+            code: "line_too_long",
+            line: 3,
+            limit: 4096,
+            field: None,
+        },
+        Refusal {
+            path: "/v1/events?format=syslog",
+            body: format!("{}{}", lines(1), sshd_line(&"l".repeat(5000))),
+            code: "line_too_long",
+            line: 2,
+            limit: 4096,
+            field: None,
+        },
+        // One string of the event over 1024 bytes, typed or not.
+        Refusal {
+            path: "/v1/events",
+            body: format!("{first}{}\n", event_named(&field)),
+            code: "field_too_long",
+            line: 2,
+            limit: 1024,
+            field: Some("user.name"),
+        },
+        Refusal {
+            path: "/v1/events",
+            body: format!(
+                "{first}\n\n{}\n",
+                event(2).replace("}}", &format!("}},\"unmapped\":{{\"note\":\"{field}\"}}}}"))
+            ),
+            code: "field_too_long",
+            line: 4,
+            limit: 1024,
+            field: Some("unmapped.note"),
+        },
+        Refusal {
+            path: "/v1/raw",
+            body: format!("{}{}", lines(1), sshd_line(&field)),
+            code: "field_too_long",
+            line: 2,
+            limit: 1024,
+            // The sshd parser's message (the line after its header) is the first string over.
+            field: Some("message"),
+        },
+        Refusal {
+            path: "/v1/logs",
+            body: otlp_login(&field),
+            code: "field_too_long",
+            line: 2,
+            limit: 1024,
+            field: Some("user.name"),
+        },
+    ];
+    for case in cases {
+        assert_refused(&s, case).await;
+    }
+    assert_eq!(s.log.size(), 0, "a refused batch writes nothing");
+    // At each limit, every route accepts (the sshd message is 36 bytes longer than the name).
+    let at = "u".repeat(1024);
+    for (path, body) in [
+        ("/v1/events", event_named(&at)),
+        ("/v1/raw", sshd_line(&at[36..])),
+        ("/v1/logs", otlp_login(&at)),
+    ] {
+        let a = post(&s, path, None, body).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.body);
+    }
+    assert_eq!(s.log.size(), 4);
 }
 
 async fn healthz(s: &TestServer) -> reqwest::Response {
     let url = format!("{}/healthz", s.base);
     s.http.get(url).send().await.expect("GET /healthz")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_with_a_field_over_its_limit_is_kept_as_unparsed_with_the_reason() {
-    let s = common::start(Limits::default(), ORIGIN).await;
-    let long = "u".repeat(authtrail_model::validate::MAX_FIELD_LEN + 1);
-    let body = event(0).replace(r#""name":"alice""#, &format!(r#""name":"{long}""#));
-    let a = post(&s, "/v1/events", None, body).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert_eq!(a.body["accepted"], 1);
-    assert_eq!(a.body["unparsed"], 1, "counted, not dropped: {}", a.body);
-    let reason = a.body["unparsed_reasons"][0]["reason"].as_str().unwrap();
-    assert!(reason.contains("user.name"), "{reason}");
-    assert!(reason.contains("over the 16384-byte limit"), "{reason}");
-    assert_eq!(s.log.size(), 1, "stored with its raw bytes");
 }
 
 /// Open a POST whose chunked body is left unfinished, so the request stays in progress.

@@ -46,6 +46,7 @@ fn world() -> &'static World {
             max_event_bytes: 4096,
             max_events_per_batch: 50,
             max_line_bytes: 1024,
+            ..Limits::default()
         };
         let state = AppState::new(log, limits, Arc::new(ParseConfig::default()))
             .with_access(Access::tokens(store, false).expect("access"));

@@ -133,7 +133,10 @@ fn settings_that_cannot_work_are_refused() {
     settings.relative_to(tmp.path());
     let setup = TlsSetup::load(&settings).unwrap();
     assert!(setup.warnings.is_empty(), "{:?}", setup.warnings);
-    assert_eq!(setup.http.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    assert_eq!(
+        setup.http.current().alpn_protocols,
+        vec![b"http/1.1".to_vec()]
+    );
     assert!(!setup.verifies_clients);
 
     let mut mapped_without_ca = settings.clone();

@@ -118,12 +118,18 @@ impl Server {
     /// Start `authtrail serve --listen 127.0.0.1:0 --data DIR extra...` as it is: no token is
     /// created first, so on a directory without one serve prints its own ([`Server::token`]).
     pub fn launch(dir: &Path, extra: &[&str]) -> Server {
+        Self::launch_on(dir, "127.0.0.1:0", extra, &[])
+    }
+
+    /// Like [`Server::launch`] on `listen`, with the environment variables `env` set.
+    pub fn launch_on(dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let stderr_path = dir.with_extension("stderr");
         let stderr = File::create(&stderr_path).expect("create stderr file");
         let mut child = authtrail()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", listen, "--data"])
             .arg(dir)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
             .spawn()
@@ -205,6 +211,16 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill_in_place();
     }
+}
+
+/// A temporary directory with a configuration file `serve.toml` holding `config`, and the path
+/// of a data directory in it (not created): `(tmp, data, config)`.
+#[allow(dead_code)] // Not every test binary configures serve.
+pub fn with_config(config: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, file) = (tmp.path().join("data"), tmp.path().join("serve.toml"));
+    std::fs::write(&file, config).expect("write the configuration");
+    (tmp, data, file)
 }
 
 /// `authtrail --data DIR token create ARGS...`, which must succeed; returns the token.

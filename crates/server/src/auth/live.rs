@@ -3,13 +3,15 @@
 //! Every authenticated request stats the file (one system call); when its device, inode, size,
 //! modification or change time differ from the last read, the file is read again before the
 //! token is checked. Writers replace the file by rename, so each change gives a new inode and
-//! change time: a `token revoke` takes effect at the server's next request.
+//! change time: a `token revoke` takes effect at the server's next request. Tokens from the
+//! configuration ([`ConfiguredToken`]) are fixed at start and checked first, without the stat.
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Mutex;
 
 use super::caller::Caller;
+use super::configured::ConfiguredToken;
 use super::scope::Scope;
 use super::store::{TokenStore, TokenStoreError};
 use super::token::{self, SecretDigest};
@@ -77,23 +79,69 @@ struct Snapshot {
 pub struct LiveTokens {
     store: TokenStore,
     snapshot: Mutex<Snapshot>,
+    /// Tokens from the configuration, by id.
+    configured: HashMap<String, LiveToken>,
 }
 
 impl LiveTokens {
     /// The tokens of `store`, read now (an unreadable file is an error here, at start).
     pub fn open(store: TokenStore) -> Result<Self, TokenStoreError> {
+        LiveTokens::open_with(store, Vec::new())
+    }
+
+    /// The tokens of `store` and the `configured` ones; an id in both, or twice in
+    /// `configured`, is refused (a token must mean one thing).
+    pub fn open_with(
+        store: TokenStore,
+        configured: Vec<ConfiguredToken>,
+    ) -> Result<Self, TokenStoreError> {
+        let mut by_id = HashMap::new();
+        for t in configured {
+            let token = LiveToken {
+                digest: t.digest,
+                scopes: t.spec.scopes,
+                sources: t.spec.sources,
+                revoked: None,
+            };
+            if by_id.insert(t.id.clone(), token).is_some() {
+                return Err(TokenStoreError::InvalidSpec(format!(
+                    "two configured tokens have id {}",
+                    t.id
+                )));
+            }
+        }
         let live = LiveTokens {
             store,
             snapshot: Mutex::new(Snapshot::default()),
+            configured: by_id,
         };
-        live.with_current(|_| ())?;
+        let clash = live.with_current(|tokens| {
+            live.configured
+                .keys()
+                .find(|id| tokens.contains_key(*id))
+                .cloned()
+        })?;
+        if let Some(id) = clash {
+            return Err(TokenStoreError::InvalidSpec(format!(
+                "configured token {id} has the id of a token in {}; give it another",
+                live.store.path().display()
+            )));
+        }
         Ok(live)
+    }
+
+    /// How many tokens the configuration gave.
+    pub fn configured(&self) -> usize {
+        self.configured.len()
     }
 
     /// The caller `text` (the bearer token) authenticates as.
     pub fn authenticate(&self, text: &str) -> Result<Caller, AuthFailure> {
         let presented = token::parse(text).map_err(Rejected::Malformed)?;
-        let found = self.with_current(|tokens| tokens.get(presented.id).cloned())?;
+        let found = match self.configured.get(presented.id) {
+            Some(token) => Some(token.clone()),
+            None => self.with_current(|tokens| tokens.get(presented.id).cloned())?,
+        };
         let token = found.ok_or(Rejected::Unknown)?;
         if !presented.matches(&token.digest) {
             return Err(Rejected::Unknown.into());
@@ -234,6 +282,41 @@ mod tests {
         let unknown = format!("at_0000000000000000{}", &text[19..]);
         assert_eq!(rejected(&unknown), Rejected::Unknown);
         assert!(matches!(rejected("hunter2"), Rejected::Malformed(_)));
+    }
+
+    #[test]
+    fn configured_tokens_authenticate_beside_the_file_and_ids_never_clash() {
+        let (_dir, store, text) = one_token(Scope::Read);
+        let new = token::generate().unwrap();
+        let spec = TokenSpec {
+            scopes: vec![Scope::Ingest],
+            sources: vec!["okta".into()],
+            name: None,
+        };
+        let configured = ConfiguredToken::new(&spec, &new.text).unwrap();
+        let live = LiveTokens::open_with(store.clone(), vec![configured.clone()]).unwrap();
+        assert_eq!(live.configured(), 1);
+        let caller = live.authenticate(&new.text).unwrap();
+        assert_eq!(caller.token_id(), Some(new.id.as_str()));
+        assert!(caller.may_ingest_as("okta").is_ok() && caller.may_ingest_as("sshd").is_err());
+        assert!(
+            live.authenticate(&text).is_ok(),
+            "the file's tokens still work"
+        );
+        let wrong = format!("{}{}", &new.text[..new.text.len() - 1], "x");
+        assert!(live.authenticate(&wrong).is_err());
+        // The same id twice, or an id of the file, is refused.
+        let twice = LiveTokens::open_with(store.clone(), vec![configured.clone(), configured]);
+        assert!(twice
+            .unwrap_err()
+            .to_string()
+            .contains("two configured tokens"));
+        let clash = ConfiguredToken::new(&spec, &text).unwrap();
+        let err = LiveTokens::open_with(store, vec![clash]).unwrap_err();
+        assert!(
+            err.to_string().contains("has the id of a token in"),
+            "{err}"
+        );
     }
 
     #[test]

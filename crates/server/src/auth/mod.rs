@@ -10,6 +10,7 @@
 //! check the source through the request's [`Caller`].
 
 pub mod caller;
+pub mod configured;
 pub mod live;
 pub mod middleware;
 pub mod policy;
@@ -20,6 +21,7 @@ pub mod token;
 use std::sync::Arc;
 
 pub use caller::Caller;
+pub use configured::ConfiguredToken;
 pub use live::LiveTokens;
 pub use scope::Scope;
 pub use store::{TokenRecord, TokenSpec, TokenStore, TokenStoreError};
@@ -46,8 +48,17 @@ pub struct TokenAccess {
 impl Access {
     /// Access checked against the token file of `store`.
     pub fn tokens(store: TokenStore, public_tlog: bool) -> Result<Self, TokenStoreError> {
+        Access::tokens_with(store, Vec::new(), public_tlog)
+    }
+
+    /// Access checked against the token file of `store` and the `configured` tokens.
+    pub fn tokens_with(
+        store: TokenStore,
+        configured: Vec<ConfiguredToken>,
+        public_tlog: bool,
+    ) -> Result<Self, TokenStoreError> {
         Ok(Access::Tokens(Arc::new(TokenAccess {
-            tokens: LiveTokens::open(store)?,
+            tokens: LiveTokens::open_with(store, configured)?,
             public_tlog,
         })))
     }

@@ -70,7 +70,7 @@ struct TokenFile {
 }
 
 /// What a new token may do, and its note.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TokenSpec {
     /// Its scopes (at least one).
     pub scopes: Vec<Scope>,
@@ -292,7 +292,7 @@ fn id_of(text: &str) -> &str {
 }
 
 /// The spec with its sources deduplicated, or why it cannot be a token.
-fn validate(spec: &TokenSpec) -> Result<TokenSpec, TokenStoreError> {
+pub(crate) fn validate(spec: &TokenSpec) -> Result<TokenSpec, TokenStoreError> {
     let invalid = |m: String| Err(TokenStoreError::InvalidSpec(m));
     let mut scopes = spec.scopes.clone();
     scopes.sort();

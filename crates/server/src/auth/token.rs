@@ -59,7 +59,12 @@ pub struct Presented<'a> {
 impl Presented<'_> {
     /// Whether the secret hashes to `stored`, compared in constant time.
     pub fn matches(&self, stored: &SecretDigest) -> bool {
-        digest(self.secret).ct_eq(stored).into()
+        self.digest().ct_eq(stored).into()
+    }
+
+    /// SHA-256 of the secret, as stored.
+    pub fn digest(&self) -> SecretDigest {
+        digest(self.secret)
     }
 }
 

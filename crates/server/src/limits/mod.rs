@@ -17,6 +17,9 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use rate::{IngestRate, RetryAfter};
 
+/// The error code of a batch refused past its token's ingest rate.
+pub const RATE_LIMITED: &str = "rate_limited";
+
 /// The server's request limits, in one place, each with the reason for its default.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ServerLimits {
@@ -91,7 +94,7 @@ impl Throttle {
             }),
             ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                RATE_LIMITED,
                 format!(
                     "token {token} is over its ingest rate of {rate} events/s (burst {burst}); \
                      this batch of {events} events was not written: retry after {seconds} s"

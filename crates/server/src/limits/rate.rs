@@ -5,10 +5,19 @@
 //! `n`, which may leave the bucket below zero, so a batch larger than the burst is never refused
 //! for good, and the long-run rate still holds. A refused batch takes nothing and writes
 //! nothing; its `Retry-After` is the time the bucket needs to refill enough.
+//!
+//! A full bucket says nothing a missing one does not, so once the map holds [`PRUNE_AT`]
+//! buckets (or twice what it held after the last sweep), a new one first drops those that have
+//! refilled. The map holds at most twice the tokens that ingested in the last `burst / rate`
+//! seconds (two by default), or [`PRUNE_AT`]; the buckets of revoked tokens go with the rest,
+//! and each sweep is paid for by as many new buckets as it leaves.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Buckets held before the first sweep of the full ones.
+pub const PRUNE_AT: usize = 1024;
 
 /// Per-token buckets.
 #[derive(Debug)]
@@ -17,7 +26,14 @@ pub struct IngestRate {
     rate: u64,
     /// Bucket size, in events.
     burst: u64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+/// The buckets by token, and the size at which the next new one sweeps them.
+#[derive(Debug)]
+struct Buckets {
+    by_token: HashMap<String, Bucket>,
+    sweep_at: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +42,14 @@ struct Bucket {
     level: f64,
     /// When `level` was computed.
     at: Instant,
+}
+
+impl Bucket {
+    /// The events it holds at `now`, refilled at `rate` up to `burst`.
+    fn level_at(&self, now: Instant, rate: f64, burst: f64) -> f64 {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        (self.level + elapsed * rate).min(burst)
+    }
 }
 
 /// A refused batch: how long to wait, in whole seconds (at least 1).
@@ -38,7 +62,10 @@ impl IngestRate {
         IngestRate {
             rate,
             burst: burst.max(1),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                by_token: HashMap::new(),
+                sweep_at: PRUNE_AT,
+            }),
         }
     }
 
@@ -63,12 +90,16 @@ impl IngestRate {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let bucket = buckets.entry(token.to_string()).or_insert(Bucket {
+        let Buckets { by_token, sweep_at } = &mut *buckets;
+        if by_token.len() >= *sweep_at && !by_token.contains_key(token) {
+            by_token.retain(|_, b| b.level_at(now, rate, burst) < burst);
+            *sweep_at = (by_token.len() * 2).max(PRUNE_AT);
+        }
+        let bucket = by_token.entry(token.to_string()).or_insert(Bucket {
             level: burst,
             at: now,
         });
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        bucket.level = (bucket.level + elapsed * rate).min(burst);
+        bucket.level = bucket.level_at(now, rate, burst);
         bucket.at = now.max(bucket.at);
         let need = (events as f64).min(burst);
         if bucket.level >= need {
@@ -114,6 +145,37 @@ mod tests {
         // 900 events of debt plus a full bucket for the next large batch: 10 s.
         assert_eq!(limit.admit("a", 1000, t0), Err(RetryAfter(10)));
         assert_eq!(limit.admit("a", 1000, t0 + Duration::from_secs(10)), Ok(()));
+    }
+
+    /// Buckets held now.
+    fn held(limit: &IngestRate) -> usize {
+        limit.buckets.lock().unwrap().by_token.len()
+    }
+
+    #[test]
+    fn refilled_buckets_are_dropped_so_the_map_stays_bounded() {
+        let limit = IngestRate::new(100, 100);
+        let t0 = Instant::now();
+        // Tokens that ingest once and are never seen again (revoked, say).
+        for i in 1..PRUNE_AT {
+            assert_eq!(limit.admit(&format!("gone-{i}"), 10, t0), Ok(()));
+        }
+        assert_eq!(limit.admit("debtor", 1000, t0), Ok(()));
+        assert_eq!(held(&limit), PRUNE_AT);
+        // A second later the small ones have refilled; the next new token sweeps them away,
+        // the one still in debt stays.
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(limit.admit("new", 1, t1), Ok(()));
+        assert_eq!(held(&limit), 2);
+        assert_eq!(limit.admit("debtor", 1, t1), Err(RetryAfter(9)));
+        // However many tokens come and go, the map holds at most twice those recently active.
+        for round in 0..8u64 {
+            let t = t1 + Duration::from_secs(2 * (round + 1));
+            for i in 0..PRUNE_AT {
+                assert_eq!(limit.admit(&format!("r{round}-{i}"), 1, t), Ok(()));
+                assert!(held(&limit) <= 2 * (PRUNE_AT + 2), "{}", held(&limit));
+            }
+        }
     }
 
     #[test]

@@ -104,7 +104,8 @@ async fn ingest(
                 "server is shutting down",
             )
         })?;
-        let mut normalizer = Normalizer::new(format, state.parse_config.clone());
+        let mut normalizer =
+            Normalizer::new(format, state.parse_config.clone()).refusing_oversized();
         blocking(move || Ok(normalizer.prepare(&bytes, &source, now_ns(), &limits)?)).await?
     };
     state.throttle.admit_ingest(&caller, batch.entries.len())?;

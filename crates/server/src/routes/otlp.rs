@@ -110,8 +110,10 @@ impl OtlpError {
         }
     }
 
-    /// The API's error for the same failure, in OTLP's shape.
+    /// The API's error for the same failure, in OTLP's shape (a refusal counted as the API's
+    /// are, docs/METRICS.md).
     fn from_api(e: ApiError, encoding: Encoding) -> Self {
+        crate::telemetry::count_refusal(e.status, e.code);
         OtlpError {
             headers: e.headers,
             ..OtlpError::new(e.status, e.message, encoding)
@@ -206,7 +208,8 @@ pub async fn post_logs(
             )
         })?;
         let mut normalizer = Normalizer::new(InputFormat::Otlp, state.parse_config.clone())
-            .with_otlp_encoding(encoding);
+            .with_otlp_encoding(encoding)
+            .refusing_oversized();
         run_blocking(encoding, move || {
             let body = if gzipped {
                 gunzip(&bytes, limit, encoding)?

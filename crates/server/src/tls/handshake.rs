@@ -5,22 +5,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::identity::{ClientIdentity, ClientSources};
+use super::reload::SharedConfig;
 
 /// Longest a client may take to finish its TLS handshake (the default of [`super::TlsSetup`]).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Accept connections on `listener` until the returned task is aborted; each connection's
-/// handshake runs in a task of its own, and each completed one is handed to `on_stream`.
+/// handshake runs in a task of its own, with the configuration in force when it was accepted,
+/// and each completed one is handed to `on_stream`.
 pub(crate) fn spawn_accept_loop<F, Fut>(
     listener: TcpListener,
-    config: Arc<ServerConfig>,
+    config: Arc<SharedConfig>,
     timeout: Duration,
     what: &'static str,
     on_stream: F,
@@ -29,12 +30,11 @@ where
     F: Fn(TlsStream<TcpStream>, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let acceptor = TlsAcceptor::from(config);
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
                 Ok((tcp, peer)) => {
-                    let acceptor = acceptor.clone();
+                    let acceptor = TlsAcceptor::from(config.current());
                     let on_stream = on_stream.clone();
                     tokio::spawn(async move {
                         if let Some(stream) = handshake(&acceptor, tcp, peer, timeout, what).await {

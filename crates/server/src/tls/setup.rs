@@ -17,6 +17,7 @@ use x509_cert::Certificate;
 use super::error::TlsError;
 use super::handshake::HANDSHAKE_TIMEOUT;
 use super::identity::ClientSources;
+use super::reload::SharedConfig;
 
 /// The `[tls]` table: where the certificate and key are, and how clients are checked.
 #[derive(Clone, Debug, Deserialize)]
@@ -63,10 +64,12 @@ impl TlsSettings {
 /// Loaded TLS settings, ready to accept connections.
 #[derive(Clone, Debug)]
 pub struct TlsSetup {
+    /// The settings the files were read from.
+    pub settings: TlsSettings,
     /// Server configuration for HTTP (ALPN `http/1.1`).
-    pub http: Arc<ServerConfig>,
+    pub http: Arc<SharedConfig>,
     /// Server configuration for syslog (RFC 5425, no ALPN).
-    pub syslog: Arc<ServerConfig>,
+    pub syslog: Arc<SharedConfig>,
     /// Which client certificate may write which sources.
     pub clients: Arc<ClientSources>,
     /// Whether client certificates are asked for and verified.
@@ -79,9 +82,43 @@ pub struct TlsSetup {
     pub warnings: Vec<String>,
 }
 
+/// The rustls configurations made from the files, and what is worth telling about them.
+struct Configs {
+    http: Arc<ServerConfig>,
+    syslog: Arc<ServerConfig>,
+    clients: ClientSources,
+    warnings: Vec<String>,
+}
+
 impl TlsSetup {
     /// Read and check the files named by `settings`.
     pub fn load(settings: &TlsSettings) -> Result<Self, TlsError> {
+        let configs = Configs::load(settings)?;
+        Ok(TlsSetup {
+            settings: settings.clone(),
+            http: Arc::new(SharedConfig::new(configs.http)),
+            syslog: Arc::new(SharedConfig::new(configs.syslog)),
+            clients: Arc::new(configs.clients),
+            verifies_clients: settings.client_ca.is_some(),
+            requires_clients: settings.require_client_cert,
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            warnings: configs.warnings,
+        })
+    }
+
+    /// Read the certificate, key and client-CA files again; when they are good, new
+    /// connections (HTTP and syslog) use them from now on, and the warnings about them are
+    /// returned. When one is not, the files in force stay, and the error names it.
+    pub fn reload(&self) -> Result<Vec<String>, TlsError> {
+        let configs = Configs::load(&self.settings)?;
+        self.http.replace(configs.http);
+        self.syslog.replace(configs.syslog);
+        Ok(configs.warnings)
+    }
+}
+
+impl Configs {
+    fn load(settings: &TlsSettings) -> Result<Self, TlsError> {
         if settings.require_client_cert && settings.client_ca.is_none() {
             return Err(TlsError::Settings(
                 "require_client_cert needs client_ca (the CA that client certificates chain to)"
@@ -142,13 +179,10 @@ impl TlsSetup {
         })?;
         let mut http = syslog.clone();
         http.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(TlsSetup {
+        Ok(Configs {
             http: Arc::new(http),
             syslog: Arc::new(syslog),
-            clients: Arc::new(clients),
-            verifies_clients: settings.client_ca.is_some(),
-            requires_clients: settings.require_client_cert,
-            handshake_timeout: HANDSHAKE_TIMEOUT,
+            clients,
             warnings,
         })
     }
