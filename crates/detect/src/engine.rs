@@ -38,8 +38,12 @@ use crate::window::{Entry, GroupWindow, Snapshot};
 /// How late an event may be and still be counted at its own time: 60 s.
 pub const DEFAULT_LATENESS_MS: i64 = 60_000;
 
-/// How many events pass between sweeps for idle groups.
+/// How many events pass between sweeps for idle groups, at least.
 const SWEEP_EVERY: u64 = 4096;
+
+/// A sweep visits every group, so with many groups they are spaced further: at least a
+/// `1/SWEEP_SHARE` of the group count in events apart (each event pays a bounded share of it).
+const SWEEP_SHARE: u64 = 4;
 
 /// How many times an alert is fed back to the rules (an alert of an alert of an alert): chains
 /// end there, so a rule that matches its own alerts cannot loop.
@@ -121,6 +125,8 @@ pub struct Engine {
     lateness_ms: i64,
     watermark: Option<i64>,
     observed: u64,
+    /// `observed` at the last sweep.
+    swept: u64,
     /// GeoIP databases for the velocity and change rules, when configured.
     geo: Option<Arc<GeoIp>>,
 }
@@ -186,6 +192,7 @@ impl Engine {
             lateness_ms: lateness_ms.max(0),
             watermark: None,
             observed: 0,
+            swept: 0,
             geo: None,
         }
     }
@@ -257,6 +264,7 @@ impl Engine {
         }
         self.watermark = watermark;
         self.observed = observed;
+        self.swept = observed - observed % SWEEP_EVERY;
     }
 
     /// How many (rule, group) states are held.
@@ -290,7 +298,8 @@ impl Engine {
             }
             fresh = before..alerts.len();
         }
-        if self.observed.is_multiple_of(SWEEP_EVERY) {
+        let since = self.observed - self.swept;
+        if since >= SWEEP_EVERY && since >= self.group_count() as u64 / SWEEP_SHARE {
             self.sweep();
         }
         alerts
@@ -447,13 +456,13 @@ impl Engine {
 
     /// Forgets the groups no event can still join.
     pub fn sweep(&mut self) {
+        // A group an event joined since the last sweep is kept whatever the times say: one event
+        // stamped far ahead (a skewed clock) must not make every other group look idle.
+        let recent = std::mem::replace(&mut self.swept, self.observed);
         let Some(now) = self.watermark else {
             return;
         };
         let lateness = self.lateness_ms;
-        // A group an event joined since the last sweep is kept whatever the times say: one event
-        // stamped far ahead (a skewed clock) must not make every other group look idle.
-        let recent = self.observed.saturating_sub(SWEEP_EVERY);
         for (rule, groups) in self.rules.iter().zip(self.groups.iter_mut()) {
             let suppress = rule.suppress_ms;
             match (&rule.condition, groups) {

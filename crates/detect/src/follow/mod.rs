@@ -28,7 +28,7 @@ use authtrail_store::{EmbeddedLog, PreparedEntry};
 
 pub use error::FollowError;
 pub use running::{OnAlerts, Reloader, Running, Summary, SAVE_EVERY};
-pub use saved::{Saved, StateDb};
+pub use saved::{Saved, StateDb, WINDOWS_FILE};
 
 use crate::engine::Engine;
 use crate::rule::Rules;
