@@ -127,6 +127,8 @@ pub struct Engine {
     observed: u64,
     /// `observed` at the last sweep.
     swept: u64,
+    /// Events between sweeps: [`SWEEP_EVERY`], or a share of the group count at the last one.
+    sweep_every: u64,
     /// GeoIP databases for the velocity and change rules, when configured.
     geo: Option<Arc<GeoIp>>,
 }
@@ -193,6 +195,7 @@ impl Engine {
             watermark: None,
             observed: 0,
             swept: 0,
+            sweep_every: SWEEP_EVERY,
             geo: None,
         }
     }
@@ -298,8 +301,7 @@ impl Engine {
             }
             fresh = before..alerts.len();
         }
-        let since = self.observed - self.swept;
-        if since >= SWEEP_EVERY && since >= self.group_count() as u64 / SWEEP_SHARE {
+        if self.observed - self.swept >= self.sweep_every {
             self.sweep();
         }
         alerts
@@ -487,6 +489,7 @@ impl Engine {
                 _ => {}
             }
         }
+        self.sweep_every = SWEEP_EVERY.max(self.group_count() as u64 / SWEEP_SHARE);
     }
 }
 

@@ -50,16 +50,10 @@ pub struct StateDb {
 impl StateDb {
     /// Opens (creating if needed) the state database at `path`.
     pub fn open(path: &Path) -> Result<StateDb, FollowError> {
-        let err = |e: redb::Error| FollowError::State {
-            path: path.display().to_string(),
-            source: e,
-        };
-        let db = Database::create(path).map_err(|e| err(e.into()))?;
+        let db = Database::create(path).map_err(|e| state_error(path)(e.into()))?;
         let windows_path = path.with_file_name(WINDOWS_FILE);
-        let windows = Database::create(&windows_path).map_err(|e| FollowError::State {
-            path: windows_path.display().to_string(),
-            source: e.into(),
-        })?;
+        let windows =
+            Database::create(&windows_path).map_err(|e| state_error(&windows_path)(e.into()))?;
         Ok(StateDb {
             db: Arc::new(db),
             path: path.to_path_buf(),
@@ -75,10 +69,7 @@ impl StateDb {
     }
 
     fn err(&self, e: impl Into<redb::Error>) -> FollowError {
-        FollowError::State {
-            path: self.path.display().to_string(),
-            source: e.into(),
-        }
+        state_error(&self.path)(e.into())
     }
 
     /// The stored state, or `None` when nothing (or another version) is stored.
@@ -115,10 +106,7 @@ impl StateDb {
             path: self.path.display().to_string(),
             message: e.to_string(),
         })?;
-        let err = |e: redb::Error| FollowError::State {
-            path: self.windows_path.display().to_string(),
-            source: e,
-        };
+        let err = state_error(&self.windows_path);
         let txn = self.windows.begin_write().map_err(|e| err(e.into()))?;
         {
             let mut table = txn.open_table(TABLE).map_err(|e| err(e.into()))?;
@@ -145,12 +133,17 @@ impl StateDb {
     }
 }
 
-/// The state row of `db` (at `path`), if any.
-fn read_row(db: &Database, path: &Path) -> Result<Option<Vec<u8>>, FollowError> {
-    let err = |e: redb::Error| FollowError::State {
+/// A redb error on the database at `path`.
+fn state_error(path: &Path) -> impl Fn(redb::Error) -> FollowError + '_ {
+    move |e| FollowError::State {
         path: path.display().to_string(),
         source: e,
-    };
+    }
+}
+
+/// The state row of `db` (at `path`), if any.
+fn read_row(db: &Database, path: &Path) -> Result<Option<Vec<u8>>, FollowError> {
+    let err = state_error(path);
     let txn = db.begin_read().map_err(|e| err(e.into()))?;
     let table = match txn.open_table(TABLE) {
         Ok(t) => t,
