@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use authtrail_model::validate::UNKNOWN_NAME;
-use authtrail_store::query::{Field, Query, Record};
+use authtrail_store::query::{Field, FieldValues, Query, Record};
 use serde_json::{json, Map, Value};
 
 use crate::alert::{Alert, DISTINCT_VALUES, EVIDENCE_CAP};
@@ -310,7 +310,13 @@ impl Engine {
     /// One event through every rule.
     fn observe_one(&mut self, record: &Record<'_>) -> Vec<Alert> {
         let time = record.event.get("time").and_then(Value::as_i64);
-        let matched: Vec<bool> = self.filters.iter().map(|f| f.matches(record)).collect();
+        // Each field is read once per event, however many filters, keys and counts read it.
+        let mut values = FieldValues::new(*record);
+        let matched: Vec<bool> = self
+            .filters
+            .iter()
+            .map(|f| f.matches_values(&mut values))
+            .collect();
         let hit = |i: usize| matched.get(i).copied().unwrap_or(false);
         // Only events some rule counts move the watermark: an unparsed line stamped with its
         // arrival time, say, must not make the real events look months late.
@@ -343,7 +349,7 @@ impl Engine {
             let Some(slot) = keys.get_mut(plan.key_slot) else {
                 continue;
             };
-            let Some(key) = slot.get_or_insert_with(|| group_key(rule, record)) else {
+            let Some(key) = slot.get_or_insert_with(|| group_key(rule, &mut values)) else {
                 continue;
             };
             let alert = match (&rule.condition, groups) {
@@ -351,11 +357,9 @@ impl Engine {
                     let values = th
                         .distinct
                         .iter()
-                        .map(|d| distinct_value(&mut distinct_values, &d.of, record))
+                        .map(|d| distinct_value(&mut distinct_values, &d.of, &mut values))
                         .collect();
-                    let Some(window) = group_for(groups, key, || GroupWindow::new(th)) else {
-                        continue;
-                    };
+                    let window = group_for(groups, key, || GroupWindow::new(th));
                     let t = effective_time(time, window.newest(), self.watermark, self.lateness_ms);
                     window.touched = self.observed;
                     let entry = Entry {
@@ -368,9 +372,7 @@ impl Engine {
                     fired.map(|s| make_alert(rule, key, s))
                 }
                 (Condition::Sequence(sq), Groups::Sequence(groups)) => {
-                    let Some(group) = group_for(groups, key, || SequenceGroup::new(sq)) else {
-                        continue;
-                    };
+                    let group = group_for(groups, key, || SequenceGroup::new(sq));
                     group.touched = self.observed;
                     let t = time.or(group.newest).or(self.watermark).unwrap_or(0);
                     let hit = Hit {
@@ -384,13 +386,11 @@ impl Engine {
                 }
                 (Condition::FirstSeen(fs), Groups::FirstSeen(groups)) => {
                     let t = time.or(self.watermark).unwrap_or(0);
-                    let Some(group) = group_for(groups, key, || SeenGroup::new(t)) else {
-                        continue;
-                    };
+                    let group = group_for(groups, key, || SeenGroup::new(t));
                     group.touched = self.observed;
                     let value = match fs.place {
                         Some(part) => part.read(place_of(&mut place, record, geo.as_deref())),
-                        None => value_of(fs.field, record),
+                        None => value_of(fs.field, &mut values),
                     };
                     group
                         .observe(fs, rule.suppress_ms, t, value)
@@ -398,9 +398,7 @@ impl Engine {
                 }
                 (Condition::Dormant(d), Groups::Dormant(groups)) => {
                     let t = time.or(self.watermark).unwrap_or(0);
-                    let Some(group) = group_for(groups, key, || DormantGroup::new(t)) else {
-                        continue;
-                    };
+                    let group = group_for(groups, key, || DormantGroup::new(t));
                     group.touched = self.observed;
                     group
                         .observe(d, rule.suppress_ms, t)
@@ -411,9 +409,7 @@ impl Engine {
                     let Some(coords) = place.coords.filter(|_| !allowed(v, place)) else {
                         continue;
                     };
-                    let Some(group) = group_for(groups, key, Default::default) else {
-                        continue;
-                    };
+                    let group = group_for(groups, key, Default::default);
                     group.touched = self.observed;
                     let fix = Fix {
                         t: time.or(group.newest).or(self.watermark).unwrap_or(0),
@@ -428,9 +424,7 @@ impl Engine {
                 }
                 (Condition::Change(c), Groups::Change(groups)) => {
                     let place = place_of(&mut place, record, geo.as_deref());
-                    let Some(group) = group_for(groups, key, Default::default) else {
-                        continue;
-                    };
+                    let group = group_for(groups, key, Default::default);
                     group.touched = self.observed;
                     let seen = Seen {
                         t: time.or(group.newest).or(self.watermark).unwrap_or(0),
@@ -439,7 +433,8 @@ impl Engine {
                         country: place.country.clone(),
                         user_agent: record
                             .event
-                            .pointer("/http_request/user_agent")
+                            .get("http_request")
+                            .and_then(|r| r.get("user_agent"))
                             .and_then(Value::as_str)
                             .and_then(useragent::family),
                         ip: place.ip.map(|ip| ip.to_string()),
@@ -511,13 +506,15 @@ fn effective_time(
 }
 
 /// A field's value in a record: the first one present, not empty and not the unknown user.
-fn value_of(field: Field, record: &Record<'_>) -> Option<String> {
-    field
-        .read(record)
-        .into_iter()
-        .next()
-        .filter(|v| !v.is_empty() && v != UNKNOWN_NAME)
-        .map(|v| v.into_owned())
+fn value_of(field: Field, values: &mut FieldValues<'_>) -> Option<String> {
+    usable(field, values).map(str::to_string)
+}
+
+/// A field's first value in a record, when not empty and not the unknown user.
+fn usable<'v>(field: Field, values: &'v mut FieldValues<'_>) -> Option<&'v str> {
+    values
+        .first(field)
+        .filter(|v| !v.is_empty() && *v != UNKNOWN_NAME)
 }
 
 /// The place of `record`'s source, looked up once per event (when a rule first needs it).
@@ -529,30 +526,29 @@ fn place_of<'p>(
     slot.get_or_insert_with(|| Place::of(record, geo))
 }
 
-/// The group for `key`, made by `new` when absent. A lookup comes first: most events join a
-/// group that exists, and the key is cloned only for a new one. A group a snapshot still holds
-/// is copied here, before it changes.
+/// The group for `key`, made by `new` when absent (one hash lookup; the key is shared, not
+/// copied). A group a snapshot still holds is copied here, before it changes.
 fn group_for<'a, G: Clone>(
     groups: &'a mut HashMap<Key, Arc<G>>,
     key: &Key,
     new: impl FnOnce() -> G,
-) -> Option<&'a mut G> {
-    if !groups.contains_key(key) {
-        groups.insert(key.clone(), Arc::new(new()));
-    }
-    groups.get_mut(key).map(Arc::make_mut)
+) -> &'a mut G {
+    let group = groups
+        .entry(Arc::clone(key))
+        .or_insert_with(|| Arc::new(new()));
+    Arc::make_mut(group)
 }
 
 /// A field's value (as [`value_of`]), read once per event and shared.
 fn cached_value(
     cache: &mut Vec<(Field, Option<Arc<str>>)>,
     field: Field,
-    record: &Record<'_>,
+    values: &mut FieldValues<'_>,
 ) -> Option<Arc<str>> {
     if let Some((_, v)) = cache.iter().find(|(f, _)| *f == field) {
         return v.clone();
     }
-    let v: Option<Arc<str>> = value_of(field, record).map(Arc::from);
+    let v: Option<Arc<str>> = usable(field, values).map(Arc::from);
     cache.push((field, v.clone()));
     v
 }
@@ -562,11 +558,11 @@ fn cached_value(
 fn distinct_value(
     cache: &mut Vec<(Field, Option<Arc<str>>)>,
     of: &Counted,
-    record: &Record<'_>,
+    values: &mut FieldValues<'_>,
 ) -> Option<Arc<str>> {
     match of {
-        Counted::Field(f) => cached_value(cache, *f, record),
-        Counted::Sigma { id, matcher } => matcher.matches(record).then(|| Arc::clone(id)),
+        Counted::Field(f) => cached_value(cache, *f, values),
+        Counted::Sigma { id, matcher } => matcher.matches(values.record()).then(|| Arc::clone(id)),
     }
 }
 
@@ -583,10 +579,10 @@ fn alert_uid(record: &Record<'_>) -> Option<String> {
 }
 
 /// The record's group key for `rule`, or `None` when a `group_by` field has no usable value.
-fn group_key(rule: &Rule, record: &Record<'_>) -> Option<Key> {
+fn group_key(rule: &Rule, values: &mut FieldValues<'_>) -> Option<Key> {
     rule.group_by
         .iter()
-        .map(|f| value_of(*f, record))
+        .map(|f| value_of(*f, values))
         .collect::<Option<Vec<_>>>()
         .map(Arc::from)
 }

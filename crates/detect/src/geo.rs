@@ -201,20 +201,21 @@ impl Place {
     /// The place of `record`'s source: the event's own location and AS first, then `geo`.
     pub fn of(record: &Record<'_>, geo: Option<&GeoIp>) -> Place {
         let src = record.event.get("src_endpoint");
-        let at = |path: &str| src.and_then(|s| s.pointer(path));
-        let ip = at("/ip")
+        // Member by member (a JSON pointer would unescape, and copy, every name).
+        let at = |path: &[&str]| path.iter().try_fold(src?, |v: &Value, name| v.get(name));
+        let ip = at(&["ip"])
             .and_then(Value::as_str)
             .and_then(|s| s.trim().parse::<IpAddr>().ok());
-        let lat = at("/location/lat").and_then(Value::as_f64);
-        let long = at("/location/long").and_then(Value::as_f64);
-        let mut country = at("/location/country")
+        let lat = at(&["location", "lat"]).and_then(Value::as_f64);
+        let long = at(&["location", "long"]).and_then(Value::as_f64);
+        let mut country = at(&["location", "country"])
             .and_then(Value::as_str)
             .filter(|c| !c.trim().is_empty())
             .map(|c| c.trim().to_ascii_uppercase());
-        let mut asn = at("/autonomous_system/number")
+        let mut asn = at(&["autonomous_system", "number"])
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok());
-        let mut as_org = at("/autonomous_system/name")
+        let mut as_org = at(&["autonomous_system", "name"])
             .and_then(Value::as_str)
             .map(str::to_string);
         let mut coords = match (lat, long) {

@@ -12,6 +12,10 @@ use std::sync::Arc;
 
 use crate::rule::{Distinct, Threshold};
 
+/// How many entries [`GroupWindow::move_to`] steps over from an edge's last position before it
+/// searches instead.
+const EDGE_STEPS: usize = 8;
+
 /// One matching event as a window keeps it.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
@@ -259,8 +263,8 @@ impl GroupWindow {
     /// Slides the window to end at `end`, touching only the entries that cross its edges.
     fn move_to(&mut self, end: i64, window_ms: i64) {
         let start = end.saturating_sub(window_ms);
-        let new_lo = self.entries.partition_point(|e| e.t <= start);
-        let new_hi = self.entries.partition_point(|e| e.t <= end);
+        let new_lo = self.edge(start, self.lo);
+        let new_hi = self.edge(end, self.hi);
         let (lo, hi) = (self.lo, self.hi);
         for i in (lo..hi.min(new_lo)).chain(lo.max(new_hi)..hi) {
             if let Some(e) = self.entries.get(i) {
@@ -274,6 +278,36 @@ impl GroupWindow {
         }
         self.lo = new_lo;
         self.hi = new_hi;
+    }
+
+    /// The position of the first entry later than `bound` (as `partition_point(t <= bound)`),
+    /// looked for from `hint`, the edge's last position: in time order it is there or a few
+    /// entries on, so a window slid by one event costs a step or two, not a search.
+    fn edge(&self, bound: i64, hint: usize) -> usize {
+        let at_most = |i: usize| self.entries.get(i).is_some_and(|e| e.t <= bound);
+        let hint = hint.min(self.entries.len());
+        let (mut lo, mut hi) = if hint > 0 && !at_most(hint - 1) {
+            (0, hint - 1)
+        } else {
+            let mut i = hint;
+            for _ in 0..EDGE_STEPS {
+                if !at_most(i) {
+                    return i;
+                }
+                i += 1;
+            }
+            (i, self.entries.len())
+        };
+        // Binary search for the first entry later than `bound` in lo..=hi.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if at_most(mid) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Whether the current window meets the rule's condition.
@@ -303,6 +337,45 @@ impl GroupWindow {
             distinct: self.tally.qualifying.clone(),
             seqs: window.take(cap).map(|e| e.seq).collect(),
             values: self.tally.qualifying_values(cap),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn window_of(times: &[i64]) -> GroupWindow {
+        let mut w = GroupWindow::new(&Threshold {
+            window_ms: 1,
+            min_count: 1,
+            distinct: Vec::new(),
+            distinct_needed: None,
+        });
+        w.entries = times
+            .iter()
+            .map(|&t| Entry {
+                t,
+                seq: 0,
+                values: Box::new([]),
+            })
+            .collect();
+        w
+    }
+
+    proptest! {
+        /// An edge looked for from any hint is where a search of the whole window puts it.
+        #[test]
+        fn an_edge_from_any_hint_is_the_searched_one(
+            mut times in prop::collection::vec(0i64..50, 0..40),
+            bound in -1i64..52,
+            hint in 0usize..45,
+        ) {
+            times.sort_unstable();
+            let w = window_of(&times);
+            let want = w.entries.partition_point(|e| e.t <= bound);
+            prop_assert_eq!(w.edge(bound, hint), want);
         }
     }
 }

@@ -168,7 +168,8 @@ impl Detector {
         let start = self.next;
         let end = self.log.size().min(start + BATCH);
         let mut raised = Vec::new();
-        let whole = reads_whole_events(self.engine.rules());
+        let paths = reading(self.engine.rules());
+        let paths = paths.as_ref();
         let engine = &mut self.engine;
         let mut observe = |batch: Vec<ReadBack>| {
             for entry in &batch {
@@ -182,7 +183,7 @@ impl Detector {
             batch
         };
         if end - start < PIPELINE_MIN {
-            observe(read_back(&self.log, start..end, whole)?);
+            observe(read_back(&self.log, start..end, paths)?);
         } else {
             let log = &self.log;
             std::thread::scope(|scope| -> Result<(), FollowError> {
@@ -195,7 +196,7 @@ impl Detector {
                         let mut at = start;
                         while at < end {
                             let to = end.min(at + READ_CHUNK);
-                            let batch = read_back(log, at..to, whole);
+                            let batch = read_back(log, at..to, paths);
                             let failed = batch.is_err();
                             if batches.send(batch).is_err() || failed {
                                 break;
@@ -301,23 +302,23 @@ struct ReadBack {
     event: serde_json::Value,
 }
 
-/// Whether some rule reads events beyond the query fields (a Sigma rule reads any OCSF path):
-/// then events are parsed whole rather than pruned to what the query fields read.
-fn reads_whole_events(rules: &[crate::Rule]) -> bool {
-    rules.iter().any(|r| {
-        r.sigma.is_some()
-            || r.sequence()
-                .is_some_and(|s| s.steps.iter().any(|step| step.sigma.is_some()))
-    })
+/// How the detector parses events for its rules: whole when some rule reads beyond the query
+/// fields (a Sigma detection reads any OCSF path), else pruned to what the rules read.
+fn reading(rules: &[crate::Rule]) -> Option<pruned::Paths> {
+    let mut fields = Vec::new();
+    for rule in rules {
+        fields.extend(rule.fields_read()?);
+    }
+    Some(pruned::Paths::for_fields(fields))
 }
 
-/// The entries of `range` to observe, read back and parsed (`whole`, or pruned to what the
-/// query fields and the geo rules read): the detector's own alerts are skipped, and so is an
-/// event that is not JSON (with a warning).
+/// The entries of `range` to observe, read back and parsed (whole without `paths`, else
+/// pruned to them): the detector's own alerts are skipped, and so is an event that is not JSON
+/// (with a warning).
 fn read_back(
     log: &EmbeddedLog,
     range: Range<u64>,
-    whole: bool,
+    paths: Option<&pruned::Paths>,
 ) -> Result<Vec<ReadBack>, FollowError> {
     let mut out = Vec::with_capacity((range.end - range.start) as usize);
     for seq in range {
@@ -325,10 +326,9 @@ fn read_back(
         if entry.header.source == DETECT_SOURCE {
             continue;
         }
-        let parsed = if whole {
-            serde_json::from_slice(&entry.body.event)
-        } else {
-            pruned::parse(&entry.body.event)
+        let parsed = match paths {
+            None => serde_json::from_slice(&entry.body.event),
+            Some(paths) => pruned::parse(&entry.body.event, paths),
         };
         match parsed {
             Ok(event) => out.push(ReadBack {
@@ -370,4 +370,122 @@ fn alert_entry(alert: &Alert) -> Result<PreparedEntry, FollowError> {
         Vec::new(),
     )?
     .with_index_keys_of(&event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    /// An event of any class, activity and outcome, with or without each attribute a
+    /// built-in rule reads, from a few users, addresses, sessions and places.
+    fn event() -> impl Strategy<Value = Value> {
+        (
+            (0usize..3, 0usize..4, 0usize..3, 0usize..4, 0usize..5),
+            (0usize..3, 0usize..3, any::<bool>(), 0usize..4, 0usize..4),
+            0i64..20,
+        )
+            .prop_map(
+                |((class, activity, status, user, ip), (session, token, mfa, place, ua), dt)| {
+                    let class_uid = [3002, 3003, 6003][class];
+                    let class_name = ["Authentication", "Authorize Session", "API Activity"][class];
+                    let activity_id = [1, 2, 5, 99][activity];
+                    let activity_name =
+                        ["Logon", "Logoff", "Service Ticket Renew", "Other"][activity];
+                    let status = ["Failure", "Success", "Unknown"][status];
+                    let mut e = json!({
+                        "class_uid": class_uid,
+                        "class_name": class_name,
+                        "activity_id": activity_id,
+                        "activity_name": activity_name,
+                        "status": status,
+                        "time": 1_781_049_630_000_i64 + dt * 20_000,
+                        "message": "long text no rule reads",
+                        "metadata": {"product": {"name": "OpenSSH"}, "version": "1.6.0"},
+                    });
+                    if let Some(name) = ["alice", "bob", "carol"].get(user) {
+                        e["user"] = json!({ "name": name });
+                    }
+                    let ips = ["192.0.2.1", "192.0.2.2", "198.51.100.7", "2001:db8::1"];
+                    if let Some(ip) = ips.get(ip) {
+                        e["src_endpoint"] = json!({"ip": ip, "port": 22});
+                    }
+                    if let Some(uid) = ["s-1", "s-2"].get(session) {
+                        e["session"] = json!({ "uid": uid });
+                        if let Some(token) = ["t-1", "t-2"].get(token) {
+                            e["session"]["credential_uid"] = json!(token);
+                        }
+                    }
+                    if mfa {
+                        e["is_mfa"] = json!(true);
+                    }
+                    let places = [
+                        ("FR", 48.85, 2.35, 3215),
+                        ("US", 40.71, -74.0, 7018),
+                        ("JP", 35.68, 139.69, 2516),
+                    ];
+                    if let (Some((country, lat, long, asn)), true) =
+                        (places.get(place), e.get("src_endpoint").is_some())
+                    {
+                        e["src_endpoint"]["location"] =
+                            json!({"country": country, "lat": lat, "long": long});
+                        e["src_endpoint"]["autonomous_system"] =
+                            json!({"number": asn, "name": "AS"});
+                    }
+                    let agents = [
+                        "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+                        "curl/8.4.0",
+                        "python-requests/2.31",
+                    ];
+                    if let Some(agent) = agents.get(ua) {
+                        e["http_request"] = json!({ "user_agent": agent });
+                    }
+                    e
+                },
+            )
+    }
+
+    /// The alerts of the built-in rules over `events` as parsed by `parse`, by uid.
+    fn alerts(events: &[Value], parse: impl Fn(&[u8]) -> Value) -> Vec<(String, String, Vec<u64>)> {
+        let mut engine = Engine::with_lateness(Rules::builtin().unwrap().into_vec(), 60_000);
+        let mut out = Vec::new();
+        for (seq, e) in events.iter().enumerate() {
+            let event = parse(&serde_json::to_vec(e).unwrap());
+            let record = Record {
+                seq: seq as u64,
+                source: "src",
+                event: &event,
+            };
+            for a in engine.observe(&record) {
+                out.push((a.uid, a.rule_id, a.evidence));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Events pruned to what the built-in rules read raise exactly the alerts whole ones do.
+        #[test]
+        fn pruned_events_raise_what_whole_ones_raise(events in prop::collection::vec(event(), 1..300)) {
+            let rules = Rules::builtin().unwrap().into_vec();
+            let paths = reading(&rules).expect("the built-in rules read only query fields");
+            let whole = alerts(&events, |b| serde_json::from_slice(b).unwrap());
+            let pruned = alerts(&events, |b| pruned::parse(b, &paths).unwrap());
+            prop_assert_eq!(pruned, whole);
+        }
+    }
+
+    #[test]
+    fn pruning_for_the_built_in_rules_drops_what_none_reads() {
+        let rules = Rules::builtin().unwrap().into_vec();
+        assert!(reading(&rules).is_some());
+        let paths = reading(&rules).unwrap();
+        let pruned = pruned::parse(br#"{"message":"m","user":{"name":"a"}}"#, &paths).unwrap();
+        assert!(
+            pruned.get("message").is_none(),
+            "no built-in rule reads message"
+        );
+    }
 }

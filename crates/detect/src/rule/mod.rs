@@ -326,6 +326,34 @@ pub struct Step {
 }
 
 impl Rule {
+    /// The query fields the rule reads of an event (filters, group, counted and remembered
+    /// fields), `None` when it reads beyond them: a Sigma detection may read any OCSF path.
+    pub fn fields_read(&self) -> Option<Vec<Field>> {
+        let mut fields = self.filter.fields();
+        fields.extend(&self.group_by);
+        let mut sigma = self.sigma.is_some();
+        match &self.condition {
+            Condition::Threshold(th) => {
+                for d in &th.distinct {
+                    match &d.of {
+                        Counted::Field(f) => fields.push(*f),
+                        Counted::Sigma { .. } => sigma = true,
+                    }
+                }
+            }
+            Condition::Sequence(sq) => {
+                for step in &sq.steps {
+                    fields.extend(step.filter.fields());
+                    sigma |= step.sigma.is_some();
+                }
+                fields.extend(sq.cancel_on.iter().flat_map(Query::fields));
+            }
+            Condition::FirstSeen(fs) => fields.push(fs.field),
+            Condition::Dormant(_) | Condition::Velocity(_) | Condition::Change(_) => {}
+        }
+        (!sigma).then_some(fields)
+    }
+
     /// The threshold condition, when the rule is one.
     pub fn threshold(&self) -> Option<&Threshold> {
         match &self.condition {

@@ -1,49 +1,95 @@
 //! Evaluation: matching a record against a query, and the pipe aggregations.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::ast::{Expr, Op, Pipe, Term, Value};
 use super::fields::Field;
+use super::values::FieldValues;
 use super::{Query, Record};
 
 /// The key under which `count by`/`top` count records without the field.
 pub const NONE_KEY: &str = "(none)";
 
+/// Where a term's values come from: the record itself, or its values read once.
+trait Reads {
+    /// The record read.
+    fn record(&self) -> &Record<'_>;
+    /// Whether `test` holds of `field`'s values.
+    fn test(&mut self, field: Field, test: &mut dyn FnMut(&[Cow<'_, str>]) -> bool) -> bool;
+}
+
+impl Reads for Record<'_> {
+    fn record(&self) -> &Record<'_> {
+        self
+    }
+
+    fn test(&mut self, field: Field, test: &mut dyn FnMut(&[Cow<'_, str>]) -> bool) -> bool {
+        test(&field.read(self))
+    }
+}
+
+impl Reads for FieldValues<'_> {
+    fn record(&self) -> &Record<'_> {
+        FieldValues::record(self)
+    }
+
+    fn test(&mut self, field: Field, test: &mut dyn FnMut(&[Cow<'_, str>]) -> bool) -> bool {
+        test(self.get(field))
+    }
+}
+
 /// Whether a record passes the time bounds and the filter.
 pub fn matches(q: &Query, rec: &Record<'_>) -> bool {
+    let mut rec = *rec;
+    matches_in(q, &mut rec)
+}
+
+/// Whether a record passes the time bounds and the filter, its fields read through `values`.
+pub fn matches_values(q: &Query, values: &mut FieldValues<'_>) -> bool {
+    matches_in(q, values)
+}
+
+fn matches_in(q: &Query, reads: &mut impl Reads) -> bool {
     if q.since_ms.is_some() || q.until_ms.is_some() {
-        let Some(t) = rec.event.get("time").and_then(serde_json::Value::as_i64) else {
+        let time = reads.record().event.get("time");
+        let Some(t) = time.and_then(serde_json::Value::as_i64) else {
             return false;
         };
         if q.since_ms.is_some_and(|s| t < s) || q.until_ms.is_some_and(|u| t >= u) {
             return false;
         }
     }
-    q.filter.as_ref().is_none_or(|e| eval(e, rec))
+    q.filter.as_ref().is_none_or(|e| eval(e, reads))
 }
 
-fn eval(e: &Expr, rec: &Record<'_>) -> bool {
+fn eval(e: &Expr, reads: &mut impl Reads) -> bool {
     match e {
-        Expr::Term(t) => term(t, rec),
-        Expr::And(items) => items.iter().all(|e| eval(e, rec)),
-        Expr::Or(items) => items.iter().any(|e| eval(e, rec)),
+        Expr::Term(t) => term(t, reads),
+        Expr::And(items) => items.iter().all(|e| eval(e, reads)),
+        Expr::Or(items) => items.iter().any(|e| eval(e, reads)),
     }
 }
 
-fn term(t: &Term, rec: &Record<'_>) -> bool {
-    let values = t.field.read(rec);
+fn term(t: &Term, reads: &mut impl Reads) -> bool {
     match t.op {
-        Op::Eq => values.iter().any(|v| equals(&t.value, v)),
-        Op::Ne => !values.iter().any(|v| equals(&t.value, v)),
+        Op::Eq => reads.test(t.field, &mut |values| {
+            values.iter().any(|v| equals(&t.value, v))
+        }),
+        Op::Ne => !reads.test(t.field, &mut |values| {
+            values.iter().any(|v| equals(&t.value, v))
+        }),
         Op::Contains => {
             let needle = match &t.value {
                 Value::Text(s) => s.to_ascii_lowercase(),
                 other => other.to_string().to_ascii_lowercase(),
             };
-            values
-                .iter()
-                .any(|v| v.to_ascii_lowercase().contains(&needle))
+            reads.test(t.field, &mut |values| {
+                values
+                    .iter()
+                    .any(|v| v.to_ascii_lowercase().contains(&needle))
+            })
         }
     }
 }

@@ -166,6 +166,13 @@ impl Field {
         self.0.name
     }
 
+    /// The field's position in [`FIELDS`].
+    pub fn index(self) -> usize {
+        // A `Field` is only ever made from a row of `FIELDS`, so its address is in the table.
+        (self.0 as *const FieldSpec as usize - FIELDS.as_ptr() as usize)
+            / std::mem::size_of::<FieldSpec>()
+    }
+
     /// The table row.
     pub fn spec(self) -> &'static FieldSpec {
         self.0
@@ -279,6 +286,13 @@ mod tests {
             seq: 7,
             source: "okta",
             event,
+        }
+    }
+
+    #[test]
+    fn a_fields_index_is_its_row_in_the_table() {
+        for (i, field) in Field::all().enumerate() {
+            assert_eq!(field.index(), i, "{}", field.name());
         }
     }
 

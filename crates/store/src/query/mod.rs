@@ -11,12 +11,14 @@ pub(crate) mod fields;
 mod lex;
 mod parse;
 mod time;
+mod values;
 
 use std::fmt;
 
 pub use ast::{Expr, Op, Pipe, Term, Value};
 pub use eval::Tally;
 pub use fields::{suggestions, Field, FieldSpec, Kind, FIELDS};
+pub use values::FieldValues;
 
 /// Resolves a time as `since=`/`until=` take it (`24h`, an RFC 3339 timestamp, a date) to ms
 /// since the epoch, durations counting back from `now_ms`; `None` if it is not one.
@@ -88,6 +90,12 @@ impl Query {
     /// Whether a record passes the time bounds and the filter.
     pub fn matches(&self, record: &Record<'_>) -> bool {
         eval::matches(self, record)
+    }
+
+    /// Whether a record passes the time bounds and the filter, reading its fields through
+    /// `values` (so several queries over one record read each field once).
+    pub fn matches_values(&self, values: &mut FieldValues<'_>) -> bool {
+        eval::matches_values(self, values)
     }
 
     /// Runs the pipe over the matching records: `(value, count)` rows, `None` without a pipe.
