@@ -174,6 +174,84 @@ impl LogFiles {
         Slot::decode(&buf).map_err(|e| StoreError::Damaged(format!("slot of entry {seq}: {e:?}")))
     }
 
+    /// Read the slots of `range`, in one read.
+    pub(crate) fn read_slots(&self, range: std::ops::Range<u64>) -> Result<Vec<Slot>> {
+        let count = usize::try_from(range.end.saturating_sub(range.start))
+            .map_err(|_| StoreError::Damaged(format!("slot range {range:?} is too long")))?;
+        let mut buf = vec![0u8; count * SLOT_SIZE];
+        self.headers
+            .read_exact_at(&mut buf, range.start * SLOT_SIZE as u64)
+            .map_err(|e| StoreError::io("read slots", self.layout.headers(), e))?;
+        buf.chunks_exact(SLOT_SIZE)
+            .zip(range)
+            .map(|(s, seq)| {
+                Slot::decode(s)
+                    .map_err(|e| StoreError::Damaged(format!("slot of entry {seq}: {e:?}")))
+            })
+            .collect()
+    }
+
+    /// Read and decode the body records `slots` point at, the slots of the entries from
+    /// `first` on: a plain segment's records with one read (they lie in seq order), a packed
+    /// one's through its blocks.
+    pub(crate) fn read_bodies(&self, first: u64, slots: &[Slot]) -> Result<Vec<Body>> {
+        let mut out = Vec::with_capacity(slots.len());
+        let mut at = 0usize;
+        while at < slots.len() {
+            let seq = first + at as u64;
+            let segment = segment_of(seq);
+            let in_segment = usize::try_from((segment + 1) * SEGMENT_ENTRIES - seq)
+                .unwrap_or(usize::MAX)
+                .min(slots.len() - at);
+            let run = &slots[at..at + in_segment];
+            match self.read_plain_run(segment, run)? {
+                Some((start, buf)) => {
+                    for (k, slot) in run.iter().enumerate() {
+                        let from = usize::try_from(slot.body_offset - start).unwrap_or(usize::MAX);
+                        let record = from
+                            .checked_add(slot.body_len as usize)
+                            .and_then(|to| buf.get(from..to));
+                        out.push(decoded_body(seq + k as u64, record)?);
+                    }
+                }
+                None => {
+                    for (k, slot) in run.iter().enumerate() {
+                        out.push(self.read_body(seq + k as u64, slot)?);
+                    }
+                }
+            }
+            at += in_segment;
+        }
+        Ok(out)
+    }
+
+    /// The bytes from the first to the end of the last of `run`'s records in plain segment
+    /// `segment`, with the offset they start at; `None` when the segment is packed, the
+    /// records are not in order, or they span more than [`RUN_SPAN`] (then each is read alone).
+    fn read_plain_run(&self, segment: u64, run: &[Slot]) -> Result<Option<(u64, Vec<u8>)>> {
+        let (Some(head), Some(tail)) = (run.first(), run.last()) else {
+            return Ok(None);
+        };
+        let start = head.body_offset;
+        let end = tail.body_offset + u64::from(tail.body_len);
+        let in_order = run.windows(2).all(|w| w[0].body_offset < w[1].body_offset);
+        if !in_order || end < start || end - start > RUN_SPAN || self.packed(segment)?.is_some() {
+            return Ok(None);
+        }
+        let seg = self.segment(segment)?;
+        let mut buf = vec![0u8; (end - start) as usize];
+        match seg.read_exact_at(&mut buf, start) {
+            Ok(()) => Ok(Some((start, buf))),
+            // Packed and deleted between the look and the read: each is read alone.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io(
+                "read bodies",
+                self.layout.segment(segment),
+                e,
+            )),
+        }
+    }
+
     /// The packed form of body segment `segment`, if it has one (a plain segment already open
     /// in this process is read as it is: its file outlives a packing that deletes it).
     pub(crate) fn packed(&self, segment: u64) -> Result<Option<Arc<Packed>>> {
@@ -221,15 +299,7 @@ impl LogFiles {
                 other => other?,
             },
         };
-        let body = crate::layout::decode_body(&buf)
-            .map_err(|e| StoreError::Damaged(format!("body of entry {seq}: {e:?}")))?;
-        if body.seq != seq {
-            return Err(StoreError::Damaged(format!(
-                "body of entry {seq} is labelled {}",
-                body.seq
-            )));
-        }
-        Ok(body)
+        decoded_body(seq, Some(&buf))
     }
 
     fn read_packed(&self, segment: u64, p: &Packed, slot: &Slot) -> Result<Vec<u8>> {
@@ -317,6 +387,25 @@ impl LogFiles {
             .map_err(|e| StoreError::io("read hashes", self.layout.level(level), e))?;
         Ok(buf)
     }
+}
+
+/// At most this many bytes of body records are read at once.
+const RUN_SPAN: u64 = 16 << 20;
+
+/// Entry `seq`'s body decoded from its record (`None`: its slot points outside what was read).
+fn decoded_body(seq: u64, record: Option<&[u8]>) -> Result<Body> {
+    let record = record.ok_or_else(|| {
+        StoreError::Damaged(format!("slot of entry {seq} points outside its segment"))
+    })?;
+    let body = crate::layout::decode_body(record)
+        .map_err(|e| StoreError::Damaged(format!("body of entry {seq}: {e:?}")))?;
+    if body.seq != seq {
+        return Err(StoreError::Damaged(format!(
+            "body of entry {seq} is labelled {}",
+            body.seq
+        )));
+    }
+    Ok(body)
 }
 
 fn poisoned<T>(_: T) -> StoreError {

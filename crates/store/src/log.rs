@@ -342,6 +342,13 @@ impl EmbeddedLog {
         read::entry(&self.shared.files, self.size(), seq)
     }
 
+    /// Read the entries of `range` with their bodies (the slots and a plain segment's bodies
+    /// each in one read: a reader of many entries, such as the detector, does not pay a read
+    /// per entry).
+    pub fn entries(&self, range: Range<u64>) -> Result<Vec<StoredEntry>> {
+        read::entries(&self.shared.files, self.size(), range)
+    }
+
     /// The bytes of a tile or entry bundle, if the log has grown far enough to hold it.
     pub fn tile(&self, id: TileId) -> Result<Vec<u8>> {
         read::tile(&self.shared.files, self.integrated_size(), id)

@@ -65,6 +65,34 @@ pub(crate) fn entry(files: &LogFiles, bound: u64, seq: u64) -> Result<StoredEntr
     })
 }
 
+pub(crate) fn entries(
+    files: &LogFiles,
+    bound: u64,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<StoredEntry>> {
+    if range.end > bound {
+        return Err(StoreError::NotFound(format!(
+            "entries {range:?} do not all exist (log size {bound})"
+        )));
+    }
+    if range.is_empty() {
+        return Ok(Vec::new());
+    }
+    let slots = files.read_slots(range.clone())?;
+    let bodies = files.read_bodies(range.start, &slots)?;
+    slots
+        .into_iter()
+        .zip(bodies)
+        .map(|(slot, body)| {
+            Ok(StoredEntry {
+                header: EntryHeader::decode(&slot.header)?,
+                header_bytes: slot.header,
+                body,
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn tile(files: &LogFiles, bound: u64, id: TileId) -> Result<Vec<u8>> {
     let end = id.first() + u64::from(id.width);
     match id.level {

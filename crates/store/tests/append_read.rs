@@ -419,6 +419,26 @@ fn entries_cross_into_the_next_body_segment() {
     for seq in around {
         check(&log, seq);
     }
+    // A range read gives what reading each entry gives, across the segment boundary too.
+    let check_range = |log: &EmbeddedLog, range: std::ops::Range<u64>| {
+        let got = log.entries(range.clone()).unwrap();
+        assert_eq!(got.len() as u64, range.end - range.start);
+        for (e, seq) in got.iter().zip(range) {
+            let one = log.entry(seq).unwrap();
+            assert_eq!((e.header.seq, e.body.seq), (seq, seq));
+            assert_eq!((&e.header_bytes, &e.body), (&one.header_bytes, &one.body));
+        }
+    };
+    for range in [
+        0..0,
+        0..1,
+        0..512,
+        SEGMENT_ENTRIES - 300..SEGMENT_ENTRIES + 300,
+        size - 5..size,
+    ] {
+        check_range(&log, range);
+    }
+    assert!(log.entries(size - 1..size + 1).is_err(), "past the end");
     let l = layout(dir);
     let record = body_record_len(8, 1) as u64;
     assert_eq!(
@@ -484,6 +504,8 @@ fn entries_cross_into_the_next_body_segment() {
     for seq in around.into_iter().chain([size - 1]) {
         check(&log, seq);
     }
+    // Packed segment 0 and plain segment 1 in one range.
+    check_range(&log, SEGMENT_ENTRIES - 300..SEGMENT_ENTRIES + 300);
     log.close().unwrap();
     drop(log);
     verify_ok(dir, &key, size);

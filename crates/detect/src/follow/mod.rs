@@ -321,8 +321,8 @@ fn read_back(
     paths: Option<&pruned::Paths>,
 ) -> Result<Vec<ReadBack>, FollowError> {
     let mut out = Vec::with_capacity((range.end - range.start) as usize);
-    for seq in range {
-        let entry = log.entry(seq)?;
+    for entry in log.entries(range)? {
+        let seq = entry.header.seq;
         if entry.header.source == DETECT_SOURCE {
             continue;
         }

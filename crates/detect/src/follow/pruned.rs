@@ -10,7 +10,6 @@
 //! `serde_json::from_slice` refuses them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use authtrail_store::query::Field;
@@ -23,8 +22,9 @@ use serde_json::{Map, Value};
 pub(super) struct Paths {
     /// A path ends here: the whole value is kept.
     whole: bool,
-    /// Members read below this one.
-    members: BTreeMap<&'static str, Paths>,
+    /// Members read below this one (a few: a list looked through by length first is quicker
+    /// than a map's string comparisons).
+    members: Vec<(&'static str, Paths)>,
 }
 
 impl Paths {
@@ -51,10 +51,28 @@ impl Paths {
         paths
     }
 
+    /// The member `name`, added if absent.
+    fn member(&mut self, name: &'static str) -> &mut Paths {
+        match self.members.iter().position(|(n, _)| *n == name) {
+            Some(i) => &mut self.members[i].1,
+            None => {
+                self.members.push((name, Paths::default()));
+                let last = self.members.len() - 1;
+                &mut self.members[last].1
+            }
+        }
+    }
+
+    /// The paths below member `name`, if any is read.
+    fn get(&self, name: &str) -> Option<&Paths> {
+        self.members
+            .iter()
+            .find(|(n, _)| n.len() == name.len() && *n == name)
+            .map(|(_, p)| p)
+    }
+
     fn add(&mut self, path: &'static str) {
-        let node = path
-            .split('.')
-            .fold(self, |node, name| node.members.entry(name).or_default());
+        let node = path.split('.').fold(self, |node, name| node.member(name));
         node.whole = true;
     }
 }
@@ -130,7 +148,7 @@ impl<'de> Visitor<'de> for Pruned<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            match self.0.members.get(key.as_ref()) {
+            match self.0.get(key.as_ref()) {
                 Some(paths) => {
                     let value = map.next_value_seed(Pruned(paths))?;
                     out.insert(key.into_owned(), value);

@@ -3,8 +3,16 @@
 //! (`at_<id>_<secret>`) with its scopes and sources; the binary reads the token from an
 //! environment variable (`[[auth.tokens]] token_env`, docs/ACCESS.md). Only its digest is kept.
 
-use super::store::{validate, TokenSpec, TokenStoreError};
+use super::store::{validate_in, Terms, TokenSpec, TokenStoreError};
 use super::token::{self, SecretDigest};
+
+/// The words of `[[auth.tokens]]` in the config file, for its errors.
+const CONFIG_TERMS: Terms = Terms {
+    scope: "scopes",
+    ingest: "\"ingest\" to scopes",
+    source: "sources",
+    name: "name",
+};
 
 /// A token from the configuration: what it may do, and the digest of its secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,7 +46,7 @@ impl ConfiguredToken {
         })?;
         Ok(ConfiguredToken {
             id: presented.id.to_string(),
-            spec: validate(spec)?,
+            spec: validate_in(spec, CONFIG_TERMS)?,
             digest: presented.digest(),
         })
     }
@@ -70,5 +78,35 @@ mod tests {
             ..spec
         };
         assert!(ConfiguredToken::new(&admin_with_source, &new.text).is_err());
+    }
+
+    #[test]
+    fn a_bad_configured_token_is_told_in_the_config_files_words() {
+        let new = token::generate().unwrap();
+        let bad = |scopes: &[Scope], sources: &[&str]| {
+            let spec = TokenSpec {
+                scopes: scopes.to_vec(),
+                sources: sources.iter().map(|s| s.to_string()).collect(),
+                name: None,
+            };
+            ConfiguredToken::new(&spec, &new.text)
+                .unwrap_err()
+                .to_string()
+        };
+        for (err, want) in [
+            (bad(&[], &[]), "scope (scopes)"),
+            (bad(&[Scope::Read], &["okta"]), "add \"ingest\" to scopes"),
+            (
+                bad(&[Scope::Admin], &["okta"]),
+                "sources limits an ingest token",
+            ),
+            (
+                bad(&[Scope::Ingest], &["bad source"]),
+                "sources \"bad source\"",
+            ),
+        ] {
+            assert!(err.contains(want), "{err}");
+            assert!(!err.contains("--"), "{err}");
+        }
     }
 }

@@ -291,36 +291,74 @@ fn id_of(text: &str) -> &str {
     rest.split('_').next().unwrap_or(rest)
 }
 
-/// The spec with its sources deduplicated, or why it cannot be a token.
+/// How a token's parts are named where the spec came from, for its errors.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Terms {
+    /// The scopes (`--scope`, `scopes`).
+    pub scope: &'static str,
+    /// A scope's value as it is written (`--scope ingest`, `"ingest" in scopes`).
+    pub ingest: &'static str,
+    /// The sources (`--source`, `sources`).
+    pub source: &'static str,
+    /// The name (`--name`, `name`).
+    pub name: &'static str,
+}
+
+/// The words of `authtrail token create`.
+pub(crate) const FLAGS: Terms = Terms {
+    scope: "--scope",
+    ingest: "--scope ingest",
+    source: "--source",
+    name: "--name",
+};
+
+/// The spec with its sources deduplicated, or why it cannot be a token (in `token create`'s
+/// words).
 pub(crate) fn validate(spec: &TokenSpec) -> Result<TokenSpec, TokenStoreError> {
+    validate_in(spec, FLAGS)
+}
+
+/// The spec with its sources deduplicated, or why it cannot be a token, naming its parts by
+/// `terms`.
+pub(crate) fn validate_in(spec: &TokenSpec, terms: Terms) -> Result<TokenSpec, TokenStoreError> {
     let invalid = |m: String| Err(TokenStoreError::InvalidSpec(m));
+    let Terms {
+        scope,
+        ingest,
+        source: source_term,
+        name: name_term,
+    } = terms;
     let mut scopes = spec.scopes.clone();
     scopes.sort();
     scopes.dedup();
     if scopes.is_empty() {
-        return invalid("a token needs at least one scope: ingest, read or admin".into());
+        return invalid(format!(
+            "a token needs at least one scope ({scope}): ingest, read or admin"
+        ));
     }
     let mut sources = spec.sources.clone();
     sources.sort();
     sources.dedup();
     if !sources.is_empty() {
         if scopes.contains(&Scope::Admin) {
-            return invalid(
-                "--source limits an ingest token; an admin token may write as any source".into(),
-            );
+            return invalid(format!(
+                "{source_term} limits an ingest token; an admin token may write as any source"
+            ));
         }
         if !scopes.contains(&Scope::Ingest) {
-            return invalid("--source limits what a token ingests: add --scope ingest".into());
+            return invalid(format!(
+                "{source_term} limits what a token ingests: add {ingest}"
+            ));
         }
     }
     for source in &sources {
         authtrail_store::prepare::validate_source_name(source)
-            .map_err(|e| TokenStoreError::InvalidSpec(format!("--source {source:?}: {e}")))?;
+            .map_err(|e| TokenStoreError::InvalidSpec(format!("{source_term} {source:?}: {e}")))?;
     }
     if let Some(name) = &spec.name {
         if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
             return invalid(format!(
-                "--name must be at most {MAX_NAME_BYTES} bytes with no control characters"
+                "{name_term} must be at most {MAX_NAME_BYTES} bytes with no control characters"
             ));
         }
     }
