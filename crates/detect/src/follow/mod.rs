@@ -162,8 +162,8 @@ impl Detector {
     /// Observes up to one batch of committed entries not yet observed and appends the alerts
     /// they raise; answers those alerts with their seqs (empty when there was nothing new).
     ///
-    /// A long batch is read back and parsed on a second thread, a chunk ahead of the engine:
-    /// reading and parsing took about two thirds of the detector's time, the engine the rest.
+    /// A long batch is read back and parsed on a second thread, a chunk ahead of the engine
+    /// (reading and parsing take about a third of the detector's time).
     pub fn step(&mut self) -> Result<Vec<Appended>, FollowError> {
         let start = self.next;
         let end = self.log.size().min(start + BATCH);
