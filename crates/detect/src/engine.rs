@@ -278,8 +278,15 @@ impl Engine {
     /// Feeds one committed event; answers the alerts it raises, in rule order, then the alerts
     /// those raise as they are fed back to the rules (up to [`CHAIN_DEPTH`] times).
     pub fn observe(&mut self, record: &Record<'_>) -> Vec<Alert> {
+        self.observe_values(FieldValues::new(*record))
+    }
+
+    /// [`Engine::observe`] of the record `values` reads, with the field values it already holds
+    /// (read beforehand, as the detector does when it parses an event).
+    pub fn observe_values(&mut self, values: FieldValues<'_>) -> Vec<Alert> {
+        let record = *values.record();
         self.observed += 1;
-        let mut alerts = self.observe_one(record);
+        let mut alerts = self.observe_one(values);
         let mut fresh = 0..alerts.len();
         for _ in 0..CHAIN_DEPTH {
             if fresh.is_empty() {
@@ -296,7 +303,7 @@ impl Engine {
                     source: DETECT_SOURCE,
                     event,
                 };
-                let raised = self.observe_one(&fed);
+                let raised = self.observe_one(FieldValues::new(fed));
                 alerts.extend(raised);
             }
             fresh = before..alerts.len();
@@ -308,10 +315,10 @@ impl Engine {
     }
 
     /// One event through every rule.
-    fn observe_one(&mut self, record: &Record<'_>) -> Vec<Alert> {
+    fn observe_one(&mut self, mut values: FieldValues<'_>) -> Vec<Alert> {
+        let record = *values.record();
+        let record = &record;
         let time = record.event.get("time").and_then(Value::as_i64);
-        // Each field is read once per event, however many filters, keys and counts read it.
-        let mut values = FieldValues::new(*record);
         let matched: Vec<bool> = self
             .filters
             .iter()

@@ -3,52 +3,83 @@
 //! The engine reads an event through the query fields its rules name
 //! (`authtrail_store::query::Field`, a fixed table: a rule can name no other), its `time` and,
 //! for velocity and change rules, the source's address, place, network and client (a Sigma rule
-//! may read any path: the detector then parses events whole). Parsing only the members on those
-//! paths (and validating the rest without building it) gives a value on which every such read
-//! answers exactly as on the whole event, at a fraction of the cost: parsing, and freeing,
-//! events was the largest part of detection. Bytes that are not JSON are refused as
-//! `serde_json::from_slice` refuses them.
+//! may read any path: the detector then parses events whole). One pass over the bytes gives
+//! both: each text field's values, read off the paths as [`Field::read`] reads them from the
+//! whole event, and a small JSON value holding only what the engine reads itself. No object of
+//! the event is built but those few: parsing, freeing and looking through whole events was the
+//! largest part of detection. Bytes that are not JSON are refused as `serde_json::from_slice`
+//! refuses them.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use authtrail_store::query::Field;
+use authtrail_store::query::{text_form, Field, FieldValues, Kind};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The member names on the paths read, as a tree.
+/// What the engine reads itself (not through a field): `time`, and where velocity and change
+/// rules find an event's address, place, network and client.
+const ENGINE_PATHS: [&str; 5] = [
+    "time",
+    "src_endpoint.ip",
+    "src_endpoint.location",
+    "src_endpoint.autonomous_system",
+    "http_request.user_agent",
+];
+
+/// The member names on the paths read, as a tree, with where each field path's text goes.
 #[derive(Debug, Default)]
 pub(super) struct Paths {
-    /// A path ends here: the whole value is kept.
+    /// An engine path ends here: the whole value is kept in the small value.
     whole: bool,
+    /// Whether this node or one below it is kept in the small value.
+    kept: bool,
+    /// A field path ends here: its text goes to this slot.
+    slot: Option<usize>,
     /// Members read below this one (a few: a list looked through by length first is quicker
     /// than a map's string comparisons).
     members: Vec<(&'static str, Paths)>,
+    /// At the root: each text field read, and the slots of its paths in order.
+    fields: Vec<(Field, Vec<usize>)>,
+    /// At the root: how many slots there are.
+    slots: usize,
 }
 
 impl Paths {
-    /// What the engine reads of an event for rules reading `fields`: their paths, `time` (read
-    /// by the engine itself), and where velocity and change rules find an event's address,
-    /// place, network and client (`src_endpoint.ip`, `.location`, `.autonomous_system`,
-    /// `http_request.user_agent`).
+    /// What the engine reads of an event for rules reading `fields`: the text fields' paths
+    /// (to slots) and the engine's own paths (to the small value).
     pub(super) fn for_fields(fields: impl IntoIterator<Item = Field>) -> Paths {
         let mut paths = Paths::default();
-        for path in [
-            "time",
-            "src_endpoint.ip",
-            "src_endpoint.location",
-            "src_endpoint.autonomous_system",
-            "http_request.user_agent",
-        ] {
-            paths.add(path);
+        for path in ENGINE_PATHS {
+            paths.node(path).whole = true;
         }
         for field in fields {
-            for path in field.spec().paths {
-                paths.add(path);
+            if !matches!(field.kind(), Kind::Text | Kind::Ip)
+                || paths.fields.iter().any(|(f, _)| *f == field)
+            {
+                // `time`, `source` and `seq` are read from the small value and the record.
+                continue;
             }
+            let mut slots = Vec::new();
+            for path in field.spec().paths {
+                let next = paths.slots;
+                let node = paths.node(path);
+                let slot = *node.slot.get_or_insert(next);
+                if slot == next {
+                    paths.slots += 1;
+                }
+                slots.push(slot);
+            }
+            paths.fields.push((field, slots));
         }
+        paths.mark_kept();
         paths
+    }
+
+    /// The node at a dotted path, made if absent.
+    fn node(&mut self, path: &'static str) -> &mut Paths {
+        path.split('.').fold(self, |node, name| node.member(name))
     }
 
     /// The member `name`, added if absent.
@@ -63,6 +94,16 @@ impl Paths {
         }
     }
 
+    /// Sets `kept` where an engine path ends at or below a node.
+    fn mark_kept(&mut self) -> bool {
+        let mut kept = self.whole;
+        for (_, member) in &mut self.members {
+            kept |= member.mark_kept();
+        }
+        self.kept = kept;
+        kept
+    }
+
     /// The paths below member `name`, if any is read.
     fn get(&self, name: &str) -> Option<&Paths> {
         self.members
@@ -71,39 +112,83 @@ impl Paths {
             .map(|(_, p)| p)
     }
 
-    fn add(&mut self, path: &'static str) {
-        let node = path.split('.').fold(self, |node, name| node.member(name));
-        node.whole = true;
+    /// Fills the slots at and below this node from `value` (absent: `None`), as reading the
+    /// paths from it would.
+    fn fill(&self, value: Option<&Value>, texts: &mut [Option<String>]) {
+        if let Some(slot) = self.slot.and_then(|s| texts.get_mut(s)) {
+            *slot = value.and_then(text_form).map(Cow::into_owned);
+        }
+        for (name, member) in &self.members {
+            member.fill(value.and_then(|v| v.get(name)), texts);
+        }
     }
 }
 
+/// An event as the engine reads it: the small value and the text fields' values by slot.
+#[derive(Debug)]
+pub(super) struct Parsed {
+    /// Only what the engine reads itself.
+    pub event: Value,
+    /// Each slot's text, when its path holds a string, number or boolean.
+    pub texts: Vec<Option<String>>,
+}
+
 /// Parses `bytes` keeping only what is on `paths`.
-pub(super) fn parse(bytes: &[u8], paths: &Paths) -> serde_json::Result<Value> {
+pub(super) fn parse(bytes: &[u8], paths: &Paths) -> serde_json::Result<Parsed> {
     // Skipped strings are not checked for UTF-8 by the parser: the whole input is, first.
     let text =
         std::str::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Pruned(paths).deserialize(&mut de)?;
+    let mut texts = vec![None; paths.slots];
+    let event = Pruned {
+        paths,
+        texts: &mut texts,
+    }
+    .deserialize(&mut de)?;
     de.end()?;
-    Ok(value)
+    Ok(Parsed { event, texts })
 }
 
-/// The value at a node of the paths.
-struct Pruned<'p>(&'p Paths);
+/// The field values a parsed event holds, set in `values` (the fields read as they would be
+/// from the whole event).
+pub(super) fn set_fields<'a>(
+    paths: &Paths,
+    texts: &'a [Option<String>],
+    values: &mut FieldValues<'a>,
+) {
+    for (field, slots) in &paths.fields {
+        let read = slots
+            .iter()
+            .filter_map(|s| texts.get(*s)?.as_deref())
+            .map(Cow::Borrowed)
+            .collect();
+        values.set(*field, read);
+    }
+}
 
-impl<'de> DeserializeSeed<'de> for Pruned<'_> {
+/// The value at a node of the paths; slots below it are filled on the way.
+struct Pruned<'p, 't> {
+    paths: &'p Paths,
+    texts: &'t mut [Option<String>],
+}
+
+impl<'de> DeserializeSeed<'de> for Pruned<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
-        if self.0.whole {
-            Value::deserialize(de)
+        if self.paths.whole || self.paths.slot.is_some() {
+            let value = Value::deserialize(de)?;
+            self.paths.fill(Some(&value), &mut *self.texts);
+            Ok(if self.paths.whole { value } else { Value::Null })
         } else {
+            // Whatever this value is, the slots below it now read from it alone.
+            self.paths.fill(None, &mut *self.texts);
             de.deserialize_any(self)
         }
     }
 }
 
-impl<'de> Visitor<'de> for Pruned<'_> {
+impl<'de> Visitor<'de> for Pruned<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,10 +233,16 @@ impl<'de> Visitor<'de> for Pruned<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            match self.0.get(key.as_ref()) {
+            match self.paths.get(key.as_ref()) {
+                // Every node of the tree is on an engine path or a field path.
                 Some(paths) => {
-                    let value = map.next_value_seed(Pruned(paths))?;
-                    out.insert(key.into_owned(), value);
+                    let value = map.next_value_seed(Pruned {
+                        paths,
+                        texts: &mut *self.texts,
+                    })?;
+                    if paths.kept {
+                        out.insert(key.into_owned(), value);
+                    }
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -197,27 +288,37 @@ impl<'de> Visitor<'de> for Key {
 mod tests {
     use super::*;
     use authtrail_store::query::Record;
+    use proptest::prelude::*;
 
-    /// Every field reads the same on the pruned value as on the whole one.
+    /// Every field reads the same from the parsed event as from the whole one, and so does
+    /// every engine path.
     fn same_reads(json: &str) {
         let whole: Value = serde_json::from_str(json).unwrap();
-        let pruned = parse(json.as_bytes(), &Paths::for_fields(Field::all())).unwrap();
-        let (w, p) = (
-            Record {
-                seq: 7,
-                source: "s",
-                event: &whole,
-            },
-            Record {
-                seq: 7,
-                source: "s",
-                event: &pruned,
-            },
-        );
+        let paths = Paths::for_fields(Field::all());
+        let parsed = parse(json.as_bytes(), &paths).unwrap();
+        let w = Record {
+            seq: 7,
+            source: "s",
+            event: &whole,
+        };
+        let mut values = FieldValues::new(Record {
+            seq: 7,
+            source: "s",
+            event: &parsed.event,
+        });
+        set_fields(&paths, &parsed.texts, &mut values);
         for field in Field::all() {
-            assert_eq!(field.read(&w), field.read(&p), "{} of {json}", field.name());
+            assert_eq!(
+                values.get(field),
+                field.read(&w).as_slice(),
+                "{} of {json}",
+                field.name()
+            );
         }
-        assert_eq!(whole.get("time"), pruned.get("time"));
+        for path in ENGINE_PATHS {
+            let at = |v: &Value| path.split('.').try_fold(v, |v, k| v.get(k)).cloned();
+            assert_eq!(at(&parsed.event), at(&whole), "{path} of {json}");
+        }
     }
 
     #[test]
@@ -230,19 +331,79 @@ mod tests {
             "session":{"uid":"s-1","credential_uid":"t-1"},"unmapped":{"x":[{"y":1}]},
             "is_mfa":false,"trace":{"uid":null},"auth_protocol_id":99,"http_request":[1]}"#;
         same_reads(json);
-        let pruned = parse(json.as_bytes(), &Paths::for_fields(Field::all())).unwrap();
-        assert!(pruned.get("unmapped").is_none());
-        assert!(pruned["metadata"].get("version").is_none());
-        assert!(pruned["src_endpoint"].get("port").is_none());
-        assert_eq!(pruned["src_endpoint"]["location"]["country"], "FR");
+        let parsed = parse(json.as_bytes(), &Paths::for_fields(Field::all())).unwrap();
+        let event = &parsed.event;
+        assert!(event.get("unmapped").is_none());
+        assert!(event.get("metadata").is_none(), "fields go to slots");
+        assert!(event["src_endpoint"].get("port").is_none());
+        assert_eq!(event["src_endpoint"]["location"]["country"], "FR");
+        assert_eq!(event["time"], 1_781_133_053_000_i64);
         for json in [
             "[]",
             "3",
             "null",
             r#"{"user":"bob","time":"x"}"#,
             r#"{"a":1,"a":2}"#,
+            r#"{"user":{"name":"a"},"user":"x"}"#,
+            r#"{"user":{"name":"a"},"user":{"uid":"u"}}"#,
+            r#"{"src_endpoint":{"ip":"192.0.2.1"},"src_endpoint":{"location":{"country":"FR"}}}"#,
+            r#"{"status":"Failure","status":{"x":1},"status_id":2.5,"is_mfa":true}"#,
         ] {
             same_reads(json);
+        }
+    }
+
+    /// A JSON value built from a few names, scalars and nestings, so that the paths read are
+    /// often present, absent, repeated or not objects.
+    fn json() -> impl Strategy<Value = String> {
+        let name = prop::sample::select(vec![
+            "user",
+            "name",
+            "uid",
+            "src_endpoint",
+            "ip",
+            "location",
+            "country",
+            "status",
+            "status_id",
+            "time",
+            "session",
+            "metadata",
+            "product",
+            "class_uid",
+            "is_mfa",
+            "http_request",
+            "user_agent",
+            "x",
+        ]);
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            (-3i64..1_000_000).prop_map(|n| n.to_string()),
+            Just("2.5".to_string()),
+            "[a-z\\\\\"]{0,4}".prop_map(|s| format!("{:?}", s)),
+        ];
+        leaf.prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec((name.clone(), inner), 0..6).prop_map(|members| {
+                    let body: Vec<String> =
+                        members.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
+                    format!("{{{}}}", body.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever the shape (duplicate members, scalars where objects are read, arrays), the
+        /// parsed event reads as the whole one.
+        #[test]
+        fn any_json_reads_the_same_parsed_as_whole(text in json()) {
+            if serde_json::from_str::<Value>(&text).is_ok() {
+                same_reads(&text);
+            }
         }
     }
 

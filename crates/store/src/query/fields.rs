@@ -235,7 +235,7 @@ pub(crate) fn lookup_path<'a>(event: &'a Json, path: &str) -> Option<&'a Json> {
 }
 
 /// The text form of a scalar: strings as is, numbers in decimal, booleans as `true`/`false`.
-pub(crate) fn text_form(v: &Json) -> Option<Cow<'_, str>> {
+pub fn text_form(v: &Json) -> Option<Cow<'_, str>> {
     match v {
         Json::String(s) => Some(Cow::Borrowed(s.as_str())),
         Json::Number(n) => Some(Cow::Owned(n.to_string())),

@@ -17,7 +17,7 @@ use std::fmt;
 
 pub use ast::{Expr, Op, Pipe, Term, Value};
 pub use eval::Tally;
-pub use fields::{suggestions, Field, FieldSpec, Kind, FIELDS};
+pub use fields::{suggestions, text_form, Field, FieldSpec, Kind, FIELDS};
 pub use values::FieldValues;
 
 /// Resolves a time as `since=`/`until=` take it (`24h`, an RFC 3339 timestamp, a date) to ms

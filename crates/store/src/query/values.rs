@@ -38,6 +38,13 @@ impl<'a> FieldValues<'a> {
         }
     }
 
+    /// Sets `field`'s values, read beforehand (as [`Field::read`] would read them).
+    pub fn set(&mut self, field: Field, values: Vec<Cow<'a, str>>) {
+        if let Some(slot) = self.read.get_mut(field.index()) {
+            *slot = Some(values);
+        }
+    }
+
     /// `field`'s first value (the one pipes and group keys use), if any.
     pub fn first(&mut self, field: Field) -> Option<&str> {
         self.get(field).first().map(|v| &**v)
