@@ -233,23 +233,26 @@ impl LogFiles {
             return Ok(None);
         };
         let start = head.body_offset;
-        let end = tail.body_offset + u64::from(tail.body_len);
+        let end = tail.body_offset.checked_add(u64::from(tail.body_len));
         let in_order = run.windows(2).all(|w| w[0].body_offset < w[1].body_offset);
-        if !in_order || end < start || end - start > RUN_SPAN || self.packed(segment)?.is_some() {
+        let Some(end) = end.filter(|end| in_order && end - start <= RUN_SPAN) else {
+            return Ok(None);
+        };
+        if self.packed(segment)?.is_some() {
             return Ok(None);
         }
-        let seg = self.segment(segment)?;
+        let seg = match self.segment(segment) {
+            Ok(seg) => seg,
+            // Packed and deleted between the look and the open: each is read alone.
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
+        };
         let mut buf = vec![0u8; (end - start) as usize];
-        match seg.read_exact_at(&mut buf, start) {
-            Ok(()) => Ok(Some((start, buf))),
-            // Packed and deleted between the look and the read: each is read alone.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::io(
-                "read bodies",
-                self.layout.segment(segment),
-                e,
-            )),
-        }
+        seg.read_exact_at(&mut buf, start)
+            .map_err(|e| StoreError::io("read bodies", self.layout.segment(segment), e))?;
+        Ok(Some((start, buf)))
     }
 
     /// The packed form of body segment `segment`, if it has one (a plain segment already open

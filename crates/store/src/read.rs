@@ -13,7 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::files::LogFiles;
 use crate::index::{Index, Indexed};
 use crate::keys::load_verifier;
-use crate::layout::{Body, Layout};
+use crate::layout::{Body, Layout, Slot};
 use crate::log::{read_checkpoint, SignedCheckpoint};
 use crate::search::{Scan, Search};
 
@@ -56,15 +56,11 @@ pub(crate) fn entry(files: &LogFiles, bound: u64, seq: u64) -> Result<StoredEntr
         )));
     }
     let slot = files.read_slot(seq)?;
-    let header = EntryHeader::decode(&slot.header)?;
     let body = files.read_body(seq, &slot)?;
-    Ok(StoredEntry {
-        header,
-        header_bytes: slot.header,
-        body,
-    })
+    stored(slot, body)
 }
 
+/// The entries of `range`, the slots and a plain segment's bodies each read at once.
 pub(crate) fn entries(
     files: &LogFiles,
     bound: u64,
@@ -83,14 +79,17 @@ pub(crate) fn entries(
     slots
         .into_iter()
         .zip(bodies)
-        .map(|(slot, body)| {
-            Ok(StoredEntry {
-                header: EntryHeader::decode(&slot.header)?,
-                header_bytes: slot.header,
-                body,
-            })
-        })
+        .map(|(slot, body)| stored(slot, body))
         .collect()
+}
+
+/// An entry from its slot (its header decoded) and its bodies.
+fn stored(slot: Slot, body: Body) -> Result<StoredEntry> {
+    Ok(StoredEntry {
+        header: EntryHeader::decode(&slot.header)?,
+        header_bytes: slot.header,
+        body,
+    })
 }
 
 pub(crate) fn tile(files: &LogFiles, bound: u64, id: TileId) -> Result<Vec<u8>> {

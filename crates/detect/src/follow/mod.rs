@@ -23,7 +23,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authtrail_model::Event;
-use authtrail_store::query::{FieldValues, Record};
 use authtrail_store::{EmbeddedLog, PreparedEntry};
 
 pub use error::FollowError;
@@ -61,6 +60,8 @@ pub struct Detector {
     log: Arc<EmbeddedLog>,
     state: Arc<StateDb>,
     engine: Engine,
+    /// What events are parsed for: the engine's rules (see [`reading`]).
+    paths: Option<pruned::Paths>,
     lateness_ms: i64,
     /// The first entry not yet observed.
     next: u64,
@@ -81,8 +82,10 @@ impl Detector {
         rules: Rules,
         lateness_ms: i64,
     ) -> Result<Detector, FollowError> {
+        let engine = Engine::with_lateness(rules.into_vec(), lateness_ms);
         let mut detector = Detector {
-            engine: Engine::with_lateness(rules.into_vec(), lateness_ms),
+            paths: reading(engine.rules()),
+            engine,
             log,
             state: Arc::new(state),
             lateness_ms,
@@ -151,6 +154,7 @@ impl Detector {
         let state = self.engine.state();
         let geo = self.engine.geo().cloned();
         self.engine = Engine::restore(rules.into_vec(), self.lateness_ms, &state).with_geo(geo);
+        self.paths = reading(self.engine.rules());
     }
 
     /// Looks event sources up in `geo` from now on (velocity and change rules); kept across
@@ -168,12 +172,12 @@ impl Detector {
         let start = self.next;
         let end = self.log.size().min(start + BATCH);
         let mut raised = Vec::new();
-        let paths = reading(self.engine.rules());
-        let paths = paths.as_ref();
+        let paths = self.paths.as_ref();
         let engine = &mut self.engine;
         let mut observe = |batch: Vec<ReadBack>| {
             for entry in &batch {
-                raised.extend(engine.observe_values(entry.values(paths)));
+                let values = entry.event.values(entry.seq, &entry.source, paths);
+                raised.extend(engine.observe_values(values));
             }
             batch
         };
@@ -290,29 +294,11 @@ const READ_CHUNK: u64 = 512;
 /// starting for a few entries, as when following a live log).
 const PIPELINE_MIN: u64 = 2 * READ_CHUNK;
 
-/// An entry to observe: its seq, its source, its event's JSON (whole, or only what the engine
-/// reads itself) and, when pruned, its text fields' values by slot.
+/// An entry to observe: its seq, its source and its event as parsed for the engine.
 struct ReadBack {
     seq: u64,
     source: String,
-    event: serde_json::Value,
-    texts: Vec<Option<String>>,
-}
-
-impl ReadBack {
-    /// The entry as the engine reads it, with the field values parsed with it (`paths`: how it
-    /// was parsed).
-    fn values(&self, paths: Option<&pruned::Paths>) -> FieldValues<'_> {
-        let mut values = FieldValues::new(Record {
-            seq: self.seq,
-            source: &self.source,
-            event: &self.event,
-        });
-        if let Some(paths) = paths {
-            pruned::set_fields(paths, &self.texts, &mut values);
-        }
-        values
-    }
+    event: pruned::Parsed,
 }
 
 /// How the detector parses events for its rules: whole when some rule reads beyond the query
@@ -339,16 +325,11 @@ fn read_back(
         if entry.header.source == DETECT_SOURCE {
             continue;
         }
-        let parsed = match paths {
-            None => serde_json::from_slice(&entry.body.event).map(|event| (event, Vec::new())),
-            Some(paths) => pruned::parse(&entry.body.event, paths).map(|p| (p.event, p.texts)),
-        };
-        match parsed {
-            Ok((event, texts)) => out.push(ReadBack {
+        match pruned::parse(&entry.body.event, paths) {
+            Ok(event) => out.push(ReadBack {
                 seq,
                 source: entry.header.source,
                 event,
-                texts,
             }),
             Err(e) => tracing::warn!(seq, error = %e, "entry's event is not JSON; not observed"),
         }
@@ -466,21 +447,8 @@ mod tests {
         let mut engine = Engine::with_lateness(Rules::builtin().unwrap().into_vec(), 60_000);
         let mut out = Vec::new();
         for (seq, e) in events.iter().enumerate() {
-            let bytes = serde_json::to_vec(e).unwrap();
-            let (event, texts) = match paths {
-                None => (serde_json::from_slice(&bytes).unwrap(), Vec::new()),
-                Some(paths) => {
-                    let parsed = pruned::parse(&bytes, paths).unwrap();
-                    (parsed.event, parsed.texts)
-                }
-            };
-            let entry = ReadBack {
-                seq: seq as u64,
-                source: "src".into(),
-                event,
-                texts,
-            };
-            for a in engine.observe_values(entry.values(paths)) {
+            let parsed = pruned::parse(&serde_json::to_vec(e).unwrap(), paths).unwrap();
+            for a in engine.observe_values(parsed.values(seq as u64, "src", paths)) {
                 out.push((a.uid, a.rule_id, a.evidence));
             }
         }
@@ -505,8 +473,8 @@ mod tests {
     fn pruning_for_the_built_in_rules_drops_what_none_reads() {
         let rules = Rules::builtin().unwrap().into_vec();
         let paths = reading(&rules).unwrap();
-        let parsed =
-            pruned::parse(br#"{"message":"m","user":{"name":"a"},"time":5}"#, &paths).unwrap();
+        let json = br#"{"message":"m","user":{"name":"a"},"time":5}"#;
+        let parsed = pruned::parse(json, Some(&paths)).unwrap();
         assert!(
             parsed.event.get("message").is_none(),
             "no built-in rule reads message"

@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use authtrail_store::query::{text_form, Field, FieldValues, Kind};
+use authtrail_store::query::{text_form, Field, FieldValues, Kind, Record};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -28,9 +28,21 @@ const ENGINE_PATHS: [&str; 5] = [
     "http_request.user_agent",
 ];
 
-/// The member names on the paths read, as a tree, with where each field path's text goes.
+/// What the detector reads of each event for its rules: the paths as a tree, and where each
+/// text field's values go.
 #[derive(Debug, Default)]
 pub(super) struct Paths {
+    /// The member names on the paths read.
+    tree: Node,
+    /// Each text field read, and the slots of its paths in order.
+    fields: Vec<(Field, Vec<usize>)>,
+    /// How many slots there are.
+    slots: usize,
+}
+
+/// A member on a path read, and the members read below it.
+#[derive(Debug, Default)]
+struct Node {
     /// An engine path ends here: the whole value is kept in the small value.
     whole: bool,
     /// Whether this node or one below it is kept in the small value.
@@ -39,11 +51,7 @@ pub(super) struct Paths {
     slot: Option<usize>,
     /// Members read below this one (a few: a list looked through by length first is quicker
     /// than a map's string comparisons).
-    members: Vec<(&'static str, Paths)>,
-    /// At the root: each text field read, and the slots of its paths in order.
-    fields: Vec<(Field, Vec<usize>)>,
-    /// At the root: how many slots there are.
-    slots: usize,
+    members: Vec<(&'static str, Node)>,
 }
 
 impl Paths {
@@ -52,7 +60,7 @@ impl Paths {
     pub(super) fn for_fields(fields: impl IntoIterator<Item = Field>) -> Paths {
         let mut paths = Paths::default();
         for path in ENGINE_PATHS {
-            paths.node(path).whole = true;
+            paths.tree.node(path).whole = true;
         }
         for field in fields {
             if !matches!(field.kind(), Kind::Text | Kind::Ip)
@@ -63,31 +71,45 @@ impl Paths {
             }
             let mut slots = Vec::new();
             for path in field.spec().paths {
-                let next = paths.slots;
-                let node = paths.node(path);
-                let slot = *node.slot.get_or_insert(next);
-                if slot == next {
+                let node = paths.tree.node(path);
+                let slot = *node.slot.get_or_insert(paths.slots);
+                if slot == paths.slots {
                     paths.slots += 1;
                 }
                 slots.push(slot);
             }
             paths.fields.push((field, slots));
         }
-        paths.mark_kept();
+        paths.tree.mark_kept();
         paths
     }
 
+    /// Sets the field values `texts` (a parsed event's slots) hold in `values`: each field
+    /// read as it would be from the whole event.
+    fn set_fields<'a>(&self, texts: &'a [Option<String>], values: &mut FieldValues<'a>) {
+        for (field, slots) in &self.fields {
+            let read = slots
+                .iter()
+                .filter_map(|s| texts.get(*s)?.as_deref())
+                .map(Cow::Borrowed)
+                .collect();
+            values.set(*field, read);
+        }
+    }
+}
+
+impl Node {
     /// The node at a dotted path, made if absent.
-    fn node(&mut self, path: &'static str) -> &mut Paths {
+    fn node(&mut self, path: &'static str) -> &mut Node {
         path.split('.').fold(self, |node, name| node.member(name))
     }
 
     /// The member `name`, added if absent.
-    fn member(&mut self, name: &'static str) -> &mut Paths {
+    fn member(&mut self, name: &'static str) -> &mut Node {
         match self.members.iter().position(|(n, _)| *n == name) {
             Some(i) => &mut self.members[i].1,
             None => {
-                self.members.push((name, Paths::default()));
+                self.members.push((name, Node::default()));
                 let last = self.members.len() - 1;
                 &mut self.members[last].1
             }
@@ -104,8 +126,8 @@ impl Paths {
         kept
     }
 
-    /// The paths below member `name`, if any is read.
-    fn get(&self, name: &str) -> Option<&Paths> {
+    /// The node of member `name`, if any path goes through it.
+    fn get(&self, name: &str) -> Option<&Node> {
         self.members
             .iter()
             .find(|(n, _)| n.len() == name.len() && *n == name)
@@ -124,24 +146,52 @@ impl Paths {
     }
 }
 
-/// An event as the engine reads it: the small value and the text fields' values by slot.
+/// An event as the engine reads it: its JSON (whole, or only what the engine reads itself)
+/// and, when pruned, its text fields' values by slot.
 #[derive(Debug)]
 pub(super) struct Parsed {
-    /// Only what the engine reads itself.
+    /// The event, whole or small.
     pub event: Value,
-    /// Each slot's text, when its path holds a string, number or boolean.
+    /// Each slot's text, when its path holds a string, number or boolean (none when whole).
     pub texts: Vec<Option<String>>,
 }
 
-/// Parses `bytes` keeping only what is on `paths`.
-pub(super) fn parse(bytes: &[u8], paths: &Paths) -> serde_json::Result<Parsed> {
+impl Parsed {
+    /// The event as the engine reads it, as the entry `seq` of `source` (`paths`: what it was
+    /// parsed for).
+    pub(super) fn values<'a>(
+        &'a self,
+        seq: u64,
+        source: &'a str,
+        paths: Option<&Paths>,
+    ) -> FieldValues<'a> {
+        let mut values = FieldValues::new(Record {
+            seq,
+            source,
+            event: &self.event,
+        });
+        if let Some(paths) = paths {
+            paths.set_fields(&self.texts, &mut values);
+        }
+        values
+    }
+}
+
+/// Parses `bytes` for the engine: whole without `paths`, else keeping only what is on them.
+pub(super) fn parse(bytes: &[u8], paths: Option<&Paths>) -> serde_json::Result<Parsed> {
+    let Some(paths) = paths else {
+        return serde_json::from_slice(bytes).map(|event| Parsed {
+            event,
+            texts: Vec::new(),
+        });
+    };
     // Skipped strings are not checked for UTF-8 by the parser: the whole input is, first.
     let text =
         std::str::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let mut texts = vec![None; paths.slots];
     let event = Pruned {
-        paths,
+        node: &paths.tree,
         texts: &mut texts,
     }
     .deserialize(&mut de)?;
@@ -149,26 +199,9 @@ pub(super) fn parse(bytes: &[u8], paths: &Paths) -> serde_json::Result<Parsed> {
     Ok(Parsed { event, texts })
 }
 
-/// The field values a parsed event holds, set in `values` (the fields read as they would be
-/// from the whole event).
-pub(super) fn set_fields<'a>(
-    paths: &Paths,
-    texts: &'a [Option<String>],
-    values: &mut FieldValues<'a>,
-) {
-    for (field, slots) in &paths.fields {
-        let read = slots
-            .iter()
-            .filter_map(|s| texts.get(*s)?.as_deref())
-            .map(Cow::Borrowed)
-            .collect();
-        values.set(*field, read);
-    }
-}
-
 /// The value at a node of the paths; slots below it are filled on the way.
 struct Pruned<'p, 't> {
-    paths: &'p Paths,
+    node: &'p Node,
     texts: &'t mut [Option<String>],
 }
 
@@ -176,13 +209,13 @@ impl<'de> DeserializeSeed<'de> for Pruned<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
-        if self.paths.whole || self.paths.slot.is_some() {
+        if self.node.whole || self.node.slot.is_some() {
             let value = Value::deserialize(de)?;
-            self.paths.fill(Some(&value), &mut *self.texts);
-            Ok(if self.paths.whole { value } else { Value::Null })
+            self.node.fill(Some(&value), &mut *self.texts);
+            Ok(if self.node.whole { value } else { Value::Null })
         } else {
             // Whatever this value is, the slots below it now read from it alone.
-            self.paths.fill(None, &mut *self.texts);
+            self.node.fill(None, &mut *self.texts);
             de.deserialize_any(self)
         }
     }
@@ -233,14 +266,14 @@ impl<'de> Visitor<'de> for Pruned<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            match self.paths.get(key.as_ref()) {
+            match self.node.get(key.as_ref()) {
                 // Every node of the tree is on an engine path or a field path.
-                Some(paths) => {
+                Some(node) => {
                     let value = map.next_value_seed(Pruned {
-                        paths,
+                        node,
                         texts: &mut *self.texts,
                     })?;
-                    if paths.kept {
+                    if node.kept {
                         out.insert(key.into_owned(), value);
                     }
                 }
@@ -287,7 +320,6 @@ impl<'de> Visitor<'de> for Key {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use authtrail_store::query::Record;
     use proptest::prelude::*;
 
     /// Every field reads the same from the parsed event as from the whole one, and so does
@@ -295,18 +327,13 @@ mod tests {
     fn same_reads(json: &str) {
         let whole: Value = serde_json::from_str(json).unwrap();
         let paths = Paths::for_fields(Field::all());
-        let parsed = parse(json.as_bytes(), &paths).unwrap();
+        let parsed = parse(json.as_bytes(), Some(&paths)).unwrap();
         let w = Record {
             seq: 7,
             source: "s",
             event: &whole,
         };
-        let mut values = FieldValues::new(Record {
-            seq: 7,
-            source: "s",
-            event: &parsed.event,
-        });
-        set_fields(&paths, &parsed.texts, &mut values);
+        let mut values = parsed.values(7, "s", Some(&paths));
         for field in Field::all() {
             assert_eq!(
                 values.get(field),
@@ -331,7 +358,7 @@ mod tests {
             "session":{"uid":"s-1","credential_uid":"t-1"},"unmapped":{"x":[{"y":1}]},
             "is_mfa":false,"trace":{"uid":null},"auth_protocol_id":99,"http_request":[1]}"#;
         same_reads(json);
-        let parsed = parse(json.as_bytes(), &Paths::for_fields(Field::all())).unwrap();
+        let parsed = parse(json.as_bytes(), Some(&Paths::for_fields(Field::all()))).unwrap();
         let event = &parsed.event;
         assert!(event.get("unmapped").is_none());
         assert!(event.get("metadata").is_none(), "fields go to slots");
@@ -418,7 +445,7 @@ mod tests {
         ] {
             let paths = Paths::for_fields(Field::all());
             assert!(
-                parse(bad, &paths).is_err(),
+                parse(bad, Some(&paths)).is_err(),
                 "{:?}",
                 String::from_utf8_lossy(bad)
             );

@@ -50,10 +50,9 @@ pub struct StateDb {
 impl StateDb {
     /// Opens (creating if needed) the state database at `path`.
     pub fn open(path: &Path) -> Result<StateDb, FollowError> {
-        let db = Database::create(path).map_err(|e| state_error(path)(e.into()))?;
+        let db = Database::create(path).map_err(|e| state_error(path, e))?;
         let windows_path = path.with_file_name(WINDOWS_FILE);
-        let windows =
-            Database::create(&windows_path).map_err(|e| state_error(&windows_path)(e.into()))?;
+        let windows = Database::create(&windows_path).map_err(|e| state_error(&windows_path, e))?;
         Ok(StateDb {
             db: Arc::new(db),
             path: path.to_path_buf(),
@@ -69,7 +68,7 @@ impl StateDb {
     }
 
     fn err(&self, e: impl Into<redb::Error>) -> FollowError {
-        state_error(&self.path)(e.into())
+        state_error(&self.path, e)
     }
 
     /// The stored state, or `None` when nothing (or another version) is stored.
@@ -103,18 +102,21 @@ impl StateDb {
             engine,
         };
         let bytes = serde_json::to_vec(&saved).map_err(|e| FollowError::Corrupt {
-            path: self.path.display().to_string(),
+            path: self.windows_path.display().to_string(),
             message: e.to_string(),
         })?;
-        let err = state_error(&self.windows_path);
-        let txn = self.windows.begin_write().map_err(|e| err(e.into()))?;
+        let path = &self.windows_path;
+        let txn = self
+            .windows
+            .begin_write()
+            .map_err(|e| state_error(path, e))?;
         {
-            let mut table = txn.open_table(TABLE).map_err(|e| err(e.into()))?;
+            let mut table = txn.open_table(TABLE).map_err(|e| state_error(path, e))?;
             table
                 .insert(KEY, bytes.as_slice())
-                .map_err(|e| err(e.into()))?;
+                .map_err(|e| state_error(path, e))?;
         }
-        txn.commit().map_err(|e| err(e.into()))?;
+        txn.commit().map_err(|e| state_error(path, e))?;
         if self.legacy.swap(false, Ordering::AcqRel) {
             self.drop_legacy()?;
         }
@@ -134,25 +136,24 @@ impl StateDb {
 }
 
 /// A redb error on the database at `path`.
-fn state_error(path: &Path) -> impl Fn(redb::Error) -> FollowError + '_ {
-    move |e| FollowError::State {
+fn state_error(path: &Path, e: impl Into<redb::Error>) -> FollowError {
+    FollowError::State {
         path: path.display().to_string(),
-        source: e,
+        source: e.into(),
     }
 }
 
 /// The state row of `db` (at `path`), if any.
 fn read_row(db: &Database, path: &Path) -> Result<Option<Vec<u8>>, FollowError> {
-    let err = state_error(path);
-    let txn = db.begin_read().map_err(|e| err(e.into()))?;
+    let txn = db.begin_read().map_err(|e| state_error(path, e))?;
     let table = match txn.open_table(TABLE) {
         Ok(t) => t,
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-        Err(e) => return Err(err(e.into())),
+        Err(e) => return Err(state_error(path, e)),
     };
     Ok(table
         .get(KEY)
-        .map_err(|e| err(e.into()))?
+        .map_err(|e| state_error(path, e))?
         .map(|v| v.value().to_vec()))
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Groups};
+use crate::engine::{Engine, Groups, Key};
 use crate::rule::{Condition, Rule};
 
 pub use fingerprint::fingerprint;
@@ -187,40 +187,23 @@ impl Engine {
             if let Some(s) = same {
                 match (&rule.condition, &mut groups) {
                     (Condition::Threshold(th), Groups::Threshold(g)) => {
-                        for w in &s.groups {
-                            g.insert(
-                                Arc::from(w.key.as_slice()),
-                                Arc::new(window::window_of(th, w)),
-                            );
-                        }
+                        restore_into(g, &s.groups, |w| &w.key, |w| window::window_of(th, w));
                     }
                     (Condition::Sequence(sq), Groups::Sequence(g)) => {
-                        for q in &s.sequences {
-                            g.insert(
-                                Arc::from(q.key.as_slice()),
-                                Arc::new(sequence::sequence_of(sq, q)),
-                            );
-                        }
+                        let of = |q: &SequenceState| sequence::sequence_of(sq, q);
+                        restore_into(g, &s.sequences, |q| &q.key, of);
                     }
                     (Condition::FirstSeen(_), Groups::FirstSeen(g)) => {
-                        for f in &s.first_seen {
-                            g.insert(Arc::from(f.key.as_slice()), Arc::new(memory::seen_of(f)));
-                        }
+                        restore_into(g, &s.first_seen, |f| &f.key, memory::seen_of);
                     }
                     (Condition::Dormant(_), Groups::Dormant(g)) => {
-                        for d in &s.dormant {
-                            g.insert(Arc::from(d.key.as_slice()), Arc::new(memory::dormant_of(d)));
-                        }
+                        restore_into(g, &s.dormant, |d| &d.key, memory::dormant_of);
                     }
                     (Condition::Velocity(_), Groups::Velocity(g)) => {
-                        for v in &s.velocity {
-                            g.insert(Arc::from(v.key.as_slice()), Arc::new(place::velocity_of(v)));
-                        }
+                        restore_into(g, &s.velocity, |v| &v.key, place::velocity_of);
                     }
                     (Condition::Change(_), Groups::Change(g)) => {
-                        for c in &s.changes {
-                            g.insert(Arc::from(c.key.as_slice()), Arc::new(place::change_of(c)));
-                        }
+                        restore_into(g, &s.changes, |c| &c.key, place::change_of);
                     }
                     _ => {}
                 }
@@ -229,5 +212,17 @@ impl Engine {
         }
         engine.resume(restored, state.watermark, state.observed);
         engine
+    }
+}
+
+/// A rule's stored groups back in its map of groups, each under its key, made by `group`.
+fn restore_into<S, G>(
+    map: &mut HashMap<Key, Arc<G>>,
+    stored: &[S],
+    key: impl Fn(&S) -> &Vec<String>,
+    group: impl Fn(&S) -> G,
+) {
+    for s in stored {
+        map.insert(Arc::from(key(s).as_slice()), Arc::new(group(s)));
     }
 }

@@ -305,7 +305,7 @@ pub(crate) struct Terms {
 }
 
 /// The words of `authtrail token create`.
-pub(crate) const FLAGS: Terms = Terms {
+const FLAGS: Terms = Terms {
     scope: "--scope",
     ingest: "--scope ingest",
     source: "--source",
