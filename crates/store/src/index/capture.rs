@@ -317,10 +317,7 @@ impl ser::SerializeMap for Object<'_, '_> {
     type Ok = ();
     type Error = CaptureError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
-        self.key = key
-            .serialize(KeyText)
-            .ok()
-            .and_then(|k| self.node.child(&k));
+        self.key = key.serialize(KeyNode { node: self.node }).ok().flatten();
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
@@ -360,32 +357,38 @@ skip_elements!(
 /// `Serializer` methods for scalar keys that JSON writes as their decimal or `true`/`false` text.
 macro_rules! key_as_text {
     ($($method:ident: $kind:ty),*) => {$(
-        fn $method(self, v: $kind) -> Result<String> {
-            Ok(v.to_string())
+        fn $method(self, v: $kind) -> Result<Key<'t>> {
+            Ok(self.node.child(&v.to_string()))
         }
     )*};
 }
 
-/// A map key as the text JSON writes for it (strings, chars, integers, booleans); any other
-/// kind of key is refused, and its value skipped.
-struct KeyText;
+/// The trie node below a map's member, if any, found by the text JSON writes for its key.
+type Key<'t> = Option<&'t Trie>;
 
-impl ser::Serializer for KeyText {
-    type Ok = String;
+/// A map key looked up at an object's node by the text JSON writes for it (strings, chars,
+/// integers, booleans), with no copy of a string key; any other kind of key is refused, and
+/// its value skipped.
+struct KeyNode<'t> {
+    node: &'t Trie,
+}
+
+impl<'t> ser::Serializer for KeyNode<'t> {
+    type Ok = Key<'t>;
     type Error = CaptureError;
-    type SerializeSeq = ser::Impossible<String, CaptureError>;
-    type SerializeTuple = ser::Impossible<String, CaptureError>;
-    type SerializeTupleStruct = ser::Impossible<String, CaptureError>;
-    type SerializeTupleVariant = ser::Impossible<String, CaptureError>;
-    type SerializeMap = ser::Impossible<String, CaptureError>;
-    type SerializeStruct = ser::Impossible<String, CaptureError>;
-    type SerializeStructVariant = ser::Impossible<String, CaptureError>;
+    type SerializeSeq = ser::Impossible<Key<'t>, CaptureError>;
+    type SerializeTuple = ser::Impossible<Key<'t>, CaptureError>;
+    type SerializeTupleStruct = ser::Impossible<Key<'t>, CaptureError>;
+    type SerializeTupleVariant = ser::Impossible<Key<'t>, CaptureError>;
+    type SerializeMap = ser::Impossible<Key<'t>, CaptureError>;
+    type SerializeStruct = ser::Impossible<Key<'t>, CaptureError>;
+    type SerializeStructVariant = ser::Impossible<Key<'t>, CaptureError>;
 
-    fn serialize_str(self, v: &str) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_str(self, v: &str) -> Result<Key<'t>> {
+        Ok(self.node.child(v))
     }
-    fn serialize_char(self, v: char) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<Key<'t>> {
+        Ok(self.node.child(v.encode_utf8(&mut [0; 4])))
     }
     key_as_text!(
         serialize_bool: bool,
@@ -400,35 +403,35 @@ impl ser::Serializer for KeyText {
         serialize_u64: u64,
         serialize_u128: u128
     );
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<Key<'t>> {
+        Ok(self.node.child(v))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<String> {
+    ) -> Result<Key<'t>> {
         value.serialize(self)
     }
-    fn serialize_f32(self, _: f32) -> Result<String> {
+    fn serialize_f32(self, _: f32) -> Result<Key<'t>> {
         Err(ser::Error::custom("float key"))
     }
-    fn serialize_f64(self, _: f64) -> Result<String> {
+    fn serialize_f64(self, _: f64) -> Result<Key<'t>> {
         Err(ser::Error::custom("float key"))
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<Key<'t>> {
         Err(ser::Error::custom("bytes key"))
     }
-    fn serialize_none(self) -> Result<String> {
+    fn serialize_none(self) -> Result<Key<'t>> {
         Err(ser::Error::custom("null key"))
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Key<'t>> {
         Err(ser::Error::custom("optional key"))
     }
-    fn serialize_unit(self) -> Result<String> {
+    fn serialize_unit(self) -> Result<Key<'t>> {
         Err(ser::Error::custom("unit key"))
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Key<'t>> {
         Err(ser::Error::custom("unit key"))
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -437,7 +440,7 @@ impl ser::Serializer for KeyText {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String> {
+    ) -> Result<Key<'t>> {
         Err(ser::Error::custom("variant key"))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
@@ -561,6 +564,34 @@ mod tests {
         assert_eq!(got, from_json(&event));
         assert_eq!(got.time, Some(1_700_000_000_123));
         assert!(got.values.len() >= 4, "{got:?}");
+    }
+
+    /// A map key given as a unit variant (JSON writes its name).
+    #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+    #[allow(non_camel_case_types)]
+    enum Member {
+        user,
+        other,
+    }
+
+    #[test]
+    fn agrees_on_keys_that_are_not_strings() {
+        let by_variant = json!({"name": "ann"});
+        let event = BTreeMap::from([(
+            "actor",
+            BTreeMap::from([(Member::user, &by_variant), (Member::other, &by_variant)]),
+        )]);
+        let got = capture(&event);
+        assert_eq!(got, from_json(&event));
+        assert_eq!(got.values.len(), 1, "{got:?}");
+        // Keys JSON writes as text that no indexed path names: skipped by both.
+        let user = json!({"name": "bob"});
+        let numbered = BTreeMap::from([("actor", BTreeMap::from([(7u32, &user)]))]);
+        assert_eq!(capture(&numbered), from_json(&numbered));
+        let lettered = BTreeMap::from([("actor", BTreeMap::from([('u', &user)]))]);
+        assert_eq!(capture(&lettered), from_json(&lettered));
+        let flagged = BTreeMap::from([("actor", BTreeMap::from([(true, &user)]))]);
+        assert_eq!(capture(&flagged), from_json(&flagged));
     }
 
     #[test]
