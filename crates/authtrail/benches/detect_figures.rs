@@ -163,7 +163,7 @@ fn phases(knobs: &Knobs, tmp: &Path, report: &mut Report) -> Result<()> {
         "detect_events_per_s",
         n / engine,
         "events/s",
-        "none yet (the issue's figures need the wiring into ingest)",
+        "none: the engine alone (the issue's figure is bench/replay.sh, with ingest)",
         None,
     );
     report.figure(
@@ -207,7 +207,7 @@ fn phases(knobs: &Knobs, tmp: &Path, report: &mut Report) -> Result<()> {
                 &format!("detect_{key}"),
                 v,
                 "(injected attackers, score.py)",
-                "1.0 (once wired into ingest)",
+                "1.0 (bench/replay.sh scores the same through ingest)",
                 None,
             );
         }

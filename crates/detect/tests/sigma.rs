@@ -270,6 +270,28 @@ fn refuses_unmapped_field() {
     assert!(m.starts_with("bad.yml:5: sigma rule \"Cmd\": detection.sel.CommandLine: field \"CommandLine\" is not mapped for logsource windows/security"), "{m}");
 }
 
+/// SigmaHQ's "Use of Legacy Authentication Protocols" (azure/signinlogs) selects on
+/// `ActivityDetails: Sign-ins` (a portal label, no column of the sign-in logs), `ClientApp`
+/// (the logs' column is `ClientAppUsed`) and `Username: 'UPN'` (a placeholder): it is refused
+/// by the first field with no mapping, while the same selection on `ClientAppUsed` loads.
+#[test]
+fn refuses_the_legacy_authentication_rule_by_its_unmapped_field() {
+    let rule = |fields: &str| {
+        format!("title: Legacy\nlogsource: {{product: azure, service: signinlogs}}\ndetection:\n  sel:\n{fields}  condition: sel\n")
+    };
+    let m = refused(&rule(
+        "    ActivityDetails: Sign-ins\n    ClientApp: [IMAP, POP3]\n",
+    ));
+    assert!(
+        m.starts_with("bad.yml:5: sigma rule \"Legacy\": detection.sel.ActivityDetails: field \"ActivityDetails\" is not mapped for logsource azure/signinlogs"),
+        "{m}"
+    );
+    let m = refused(&rule("    ClientApp: [IMAP, POP3]\n"));
+    assert!(m.contains("field \"ClientApp\" is not mapped"), "{m}");
+    compile(&[("ok.yml", &rule("    ClientAppUsed: [IMAP, POP3]\n"))])
+        .expect("ClientAppUsed is mapped to unmapped.entra.client_app_used");
+}
+
 #[test]
 fn refuses_legacy_aggregation() {
     let m = refused("title: Agg\nlogsource: {product: windows, service: security}\ndetection:\n  sel:\n    EventID: 4625\n  condition: sel | count() by IpAddress > 5\n");
